@@ -1,0 +1,136 @@
+//! The command line as typed: clap structs only. Resolution into environments happens in `workspace`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// GitOps for OpenMRS on AWS Fargate: validate environment files, render CloudFormation, and show reviewers
+/// exactly what a change does.
+///
+/// Run from the repository root (the folder holding `pipelines/` and `templates/`), or pass `--root`.
+/// Exit codes: 0 success, 1 a gate said no, 2 bad input (nothing was changed), 3 a service failed.
+#[derive(Debug, Parser)]
+#[command(name = "omrs-gitops", version, propagate_version = true, max_term_width = 110)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Repository root holding `pipelines/` and `templates/`.
+    #[arg(long, global = true, default_value = ".", env = "OMRS_GITOPS_ROOT")]
+    pub root: PathBuf,
+    /// Log line format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+    /// More logging (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Output formats. Every command takes `--format`; each accepts the formats that make sense for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check environment files: types, unknown keys and cross-field rules.
+    ///
+    /// Every problem in every file is reported, one line each: `file:line:column: what is wrong; what to do`.
+    Validate(EnvArgs),
+    /// Render CloudFormation templates and print each one's SHA-256.
+    ///
+    /// With `--out DIR`, writes `DIR/<env>.template.json` (byte-identical across runs). Nothing is written unless
+    /// every environment renders.
+    Render(RenderArgs),
+    /// Structural diff of rendered templates between a git reference and the work tree, by logical ID and
+    /// property path. Reads the reference from the object database; the work tree is not touched.
+    Diff(DiffArgs),
+    /// Everything a reviewer needs, as a pull-request report.
+    ///
+    /// `--offline` validates, renders and diffs against `--base` (default `HEAD~1`) with no network access.
+    Plan(PlanArgs),
+    /// Print the JSON Schema of environment files.
+    Schema,
+    /// Convert a seed-style `cdk.json` (its `context` block) into an environment file on stdout.
+    ImportCdkJson(ImportArgs),
+}
+
+/// Which environments to act on.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Environment names (`prod`) or paths (`pipelines/prod.yaml`). None: every file in `pipelines/`.
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// Write `<env>.template.json` files into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// Git reference to compare against: a branch, tag, SHA or expression such as `HEAD~1` or `origin/main`.
+    #[arg(long, value_name = "REF")]
+    pub base: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Environment names or paths. None: every file in `pipelines/`.
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Output format; Markdown is what a pull request gets.
+    #[arg(long, value_enum, default_value_t = Format::Markdown)]
+    pub format: Format,
+    /// Validate, render and diff locally without contacting AWS or GitHub.
+    #[arg(long)]
+    pub offline: bool,
+    /// Git reference the change is compared with.
+    #[arg(long, value_name = "REF", default_value = "HEAD~1")]
+    pub base: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Path of the seed's `cdk.json`.
+    #[arg(value_name = "CDK_JSON")]
+    pub cdk_json: PathBuf,
+    /// Stack name to write (a placeholder otherwise).
+    #[arg(long)]
+    pub stack_name: Option<String>,
+    /// AWS account ID to write (a placeholder otherwise).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// AWS region to write.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+}

@@ -1,0 +1,618 @@
+//! Cross-field and value rules for environment files, beyond what types express.
+//!
+//! Each rule adds a `Problem` naming the key path, what is wrong and what to do; `load` turns the path into a
+//! file position. Rules are pure and never stop at the first problem, so one run shows everything to fix.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::model::Environment;
+
+/// One rule violation, located by key path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Dotted key path, for example `service.memory`.
+    pub path: String,
+    pub message: String,
+    pub hint: String,
+    /// Point at the key (true) or at its value (false).
+    pub at_key: bool,
+}
+
+/// Fargate task sizes AWS offers: CPU units, and the memory range (MiB) with its step.
+/// Source: the "Task size" table of the Amazon ECS developer guide.
+pub const FARGATE_SIZES: &[(u32, u32, u32, u32)] = &[
+    (256, 512, 2048, 512),
+    (512, 1024, 4096, 1024),
+    (1024, 2048, 8192, 1024),
+    (2048, 4096, 16384, 1024),
+    (4096, 8192, 30720, 1024),
+    (8192, 16384, 61440, 4096),
+    (16384, 32768, 122880, 8192),
+];
+
+/// Retention values CloudWatch Logs accepts, in days.
+pub const LOG_RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/// The memory sizes Fargate accepts with `cpu` units, or `None` when `cpu` is not a Fargate size.
+pub fn fargate_memory_options(cpu: u32) -> Option<Vec<u32>> {
+    let &(_, low, high, step) = FARGATE_SIZES.iter().find(|size| size.0 == cpu)?;
+    let mut options = Vec::new();
+    let mut memory = low;
+    // 256 CPU allows 512, 1024, 2048: the table's step is 512 up to 1024, then 1024.
+    while memory <= high {
+        options.push(memory);
+        memory += if cpu == 256 && memory >= 1024 { 1024 } else { step };
+    }
+    Some(options)
+}
+
+/// The AWS partition a region belongs to.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn value(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.to_owned(),
+            message: message.into(),
+            hint: hint.into(),
+            at_key: false,
+        });
+    }
+
+    fn key(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.to_owned(),
+            message: message.into(),
+            hint: hint.into(),
+            at_key: true,
+        });
+    }
+
+    fn range(&mut self, path: &str, value: u64, low: u64, high: u64, what: &str) {
+        if value < low || value > high {
+            self.value(
+                path,
+                format!("{value} is outside {what} range {low}..{high}"),
+                format!("choose a value from {low} to {high}"),
+            );
+        }
+    }
+}
+
+/// Every rule violation in `environment`; empty when it is deployable.
+pub fn validate(environment: &Environment) -> Vec<Problem> {
+    let mut check = Checker {
+        problems: Vec::new(),
+    };
+    stack(&mut check, environment);
+    images(&mut check, environment);
+    service(&mut check, environment);
+    network(&mut check, environment);
+    dns(&mut check, environment);
+    email(&mut check, environment);
+    database(&mut check, environment);
+    features(&mut check, environment);
+    check.problems
+}
+
+fn stack(check: &mut Checker, environment: &Environment) {
+    let stack = &environment.stack;
+    let name_ok = stack.name.len() <= 128
+        && stack.name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && stack.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !name_ok {
+        check.value(
+            "stack.name",
+            format!("`{}` is not a valid CloudFormation stack name", printable(&stack.name)),
+            "start with a letter; use only letters, digits and hyphens, at most 128 characters",
+        );
+    }
+    if stack.account.len() != 12 || !stack.account.chars().all(|c| c.is_ascii_digit()) {
+        check.value(
+            "stack.account",
+            format!("`{}` is not a 12-digit AWS account ID", printable(&stack.account)),
+            "write the account ID as a quoted string of 12 digits, for example \"123456789012\"",
+        );
+    }
+    if !valid_region(&stack.region) {
+        check.value(
+            "stack.region",
+            format!("`{}` is not an AWS region name", printable(&stack.region)),
+            "write a region code such as `us-east-1` or `eu-west-3`",
+        );
+    }
+    if stack.tags.len() > 50 {
+        check.key("stack.tags", format!("{} tags, AWS allows 50", stack.tags.len()), "remove some tags");
+    }
+    for (key, value) in &stack.tags {
+        let path = format!("stack.tags.{key}");
+        if key.is_empty() || key.chars().count() > 128 || !key.chars().all(tag_char) {
+            check.key(
+                &path,
+                format!("tag key `{}` is not a valid AWS tag key", printable(key)),
+                "use 1 to 128 letters, digits, spaces and `_ . : / = + - @`",
+            );
+        } else if key.to_ascii_lowercase().starts_with("aws:") {
+            check.key(&path, format!("tag key `{key}` uses the reserved `aws:` prefix"), "rename the tag");
+        }
+        if value.chars().count() > 256 || !value.chars().all(tag_char) {
+            check.value(
+                &path,
+                format!("tag value `{}` is not a valid AWS tag value", printable(value)),
+                "use at most 256 letters, digits, spaces and `_ . : / = + - @`",
+            );
+        }
+    }
+    let set = &stack.template_set;
+    if set.is_empty()
+        || !set.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !set.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        check.value(
+            "stack.template_set",
+            format!("`{}` is not a template set name", printable(set)),
+            "name a folder directly under `templates/`, for example `openmrs-fargate`",
+        );
+    }
+}
+
+fn images(check: &mut Checker, environment: &Environment) {
+    let images = &environment.images;
+    let tag = &images.tag;
+    let tag_ok = !tag.is_empty()
+        && tag.len() <= 128
+        && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if !tag_ok {
+        check.value(
+            "images.tag",
+            format!("`{}` is not a valid image tag", printable(tag)),
+            "use letters, digits, `_`, `.` and `-`, at most 128 characters, as on the registry",
+        );
+    }
+    for (field, repository) in [
+        ("gateway", &images.gateway),
+        ("frontend", &images.frontend),
+        ("backend", &images.backend),
+    ] {
+        if !valid_repository(repository) {
+            check.value(
+                &format!("images.{field}"),
+                format!("`{}` is not an image repository reference", printable(repository)),
+                "write `[registry/]path/name` in lower case without a tag, for example `openmrs/openmrs-reference-application-3-backend`",
+            );
+        }
+    }
+}
+
+fn service(check: &mut Checker, environment: &Environment) {
+    let service = &environment.service;
+    match fargate_memory_options(service.cpu) {
+        None => check.value(
+            "service.cpu",
+            format!("{} is not a Fargate CPU size", service.cpu),
+            "use 256, 512, 1024, 2048, 4096, 8192 or 16384",
+        ),
+        Some(options) if !options.contains(&service.memory) => {
+            let (low, high) = (options[0], options[options.len() - 1]);
+            check.value(
+                "service.memory",
+                format!("Fargate does not offer {} MiB with {} CPU units", service.memory, service.cpu),
+                format!(
+                    "with cpu {} choose memory from {low} to {high} MiB in steps of {} MiB",
+                    service.cpu,
+                    options.get(1).map(|second| second - options[0]).unwrap_or(low)
+                ),
+            );
+        }
+        Some(_) => {}
+    }
+    if service.max_capacity < 1 {
+        check.value("service.max_capacity", "must be at least 1", "run at least one OpenMRS task");
+    }
+    if service.max_capacity > 1000 {
+        check.value("service.max_capacity", "more than 1000 tasks", "choose at most 1000");
+    }
+    if service.min_capacity > service.max_capacity {
+        check.value(
+            "service.min_capacity",
+            format!(
+                "minimum capacity {} is above maximum capacity {}",
+                service.min_capacity, service.max_capacity
+            ),
+            "lower `service.min_capacity` or raise `service.max_capacity`; equal values turn autoscaling off",
+        );
+    }
+    for (field, value) in [
+        ("service.cpu_target_percent", service.cpu_target_percent),
+        ("service.memory_target_percent", service.memory_target_percent),
+    ] {
+        if !(1..=100).contains(&value) {
+            check.value(field, format!("{value} % is outside 1..100"), "choose a percentage from 1 to 100");
+        }
+    }
+    check.range(
+        "service.sticky_session_minutes",
+        service.sticky_session_minutes.into(),
+        1,
+        10080,
+        "the load balancer's cookie duration",
+    );
+    check.range(
+        "service.health_check_grace_seconds",
+        service.health_check_grace_seconds.into(),
+        0,
+        2_147_483_647,
+        "ECS's grace period",
+    );
+    log_retention(check, "service.log_retention_days", service.log_retention_days);
+}
+
+fn log_retention(check: &mut Checker, path: &str, days: u32) {
+    if !LOG_RETENTION_DAYS.contains(&days) {
+        check.value(
+            path,
+            format!("CloudWatch Logs does not offer a retention of {days} days"),
+            format!(
+                "choose one of {}",
+                LOG_RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+}
+
+fn network(check: &mut Checker, environment: &Environment) {
+    let network = &environment.network;
+    match parse_ipv4_cidr(&network.vpc_cidr) {
+        Err(why) => check.value(
+            "network.vpc_cidr",
+            format!("`{}` is not an IPv4 CIDR: {why}", printable(&network.vpc_cidr)),
+            "write a network address and prefix, for example `10.0.0.0/16`",
+        ),
+        Ok((_, prefix)) if prefix != 16 => check.value(
+            "network.vpc_cidr",
+            format!("the VPC must be a /16, not a /{prefix}"),
+            "use a /16 such as `10.0.0.0/16`: it is split into four /18 subnets",
+        ),
+        Ok(_) => {}
+    }
+    if let Some(cidr) = &network.allowed_ipv4_cidr {
+        if let Err(why) = parse_ipv4_cidr(cidr) {
+            check.value(
+                "network.allowed_ipv4_cidr",
+                format!("`{}` is not an IPv4 CIDR: {why}", printable(cidr)),
+                "write a network address and prefix, for example `203.0.113.0/24`, or remove the key",
+            );
+        }
+    }
+    if let Some(cidr) = &network.allowed_ipv6_cidr {
+        if let Err(why) = parse_ipv6_cidr(cidr) {
+            check.value(
+                "network.allowed_ipv6_cidr",
+                format!("`{}` is not an IPv6 CIDR: {why}", printable(cidr)),
+                "write a network address and prefix, for example `2001:db8::/32`, or remove the key",
+            );
+        }
+    }
+}
+
+fn dns(check: &mut Checker, environment: &Environment) {
+    let dns = &environment.dns;
+    if let Some(domain) = &dns.route53_domain {
+        if !valid_domain(domain) {
+            check.value(
+                "dns.route53_domain",
+                format!("`{}` is not a domain name", printable(domain)),
+                "write the hosted zone's domain in lower case without a trailing dot, for example `example.org`",
+            );
+        }
+        if dns.hosted_zone_id.is_none() {
+            check.key(
+                "dns.route53_domain",
+                "a Route 53 domain needs `dns.hosted_zone_id`",
+                "add `hosted_zone_id` (Route 53 console, or `aws route53 list-hosted-zones-by-name`)",
+            );
+        }
+    }
+    if let Some(zone) = &dns.hosted_zone_id {
+        if dns.route53_domain.is_none() {
+            check.key(
+                "dns.hosted_zone_id",
+                "`dns.hosted_zone_id` is set without `dns.route53_domain`",
+                "add the zone's domain as `dns.route53_domain`, or remove `hosted_zone_id`",
+            );
+        }
+        let zone_ok = zone.len() <= 32
+            && zone.starts_with('Z')
+            && zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !zone_ok {
+            check.value(
+                "dns.hosted_zone_id",
+                format!("`{}` is not a Route 53 hosted zone ID", printable(zone)),
+                "copy the ID from Route 53, for example `Z0123456789ABCDEFGHIJ` (without `/hostedzone/`)",
+            );
+        }
+    }
+    if let Some(arn) = &dns.certificate_arn {
+        if let Err(why) = check_certificate_arn(arn, &environment.stack.region) {
+            check.value(
+                "dns.certificate_arn",
+                format!("`{}` {why}", printable(arn)),
+                "use the ARN of an ACM certificate in the stack's region: `arn:aws:acm:<region>:<account>:certificate/<id>`",
+            );
+        }
+    }
+}
+
+fn email(check: &mut Checker, environment: &Environment) {
+    let email = &environment.email;
+    if email.configure_ses && environment.dns.route53_domain.is_none() {
+        check.value(
+            "email.configure_ses",
+            "SES needs a domain to send and receive mail for, and `dns.route53_domain` is not set",
+            "set `dns.route53_domain` and `dns.hosted_zone_id`, or set `configure_ses: false`",
+        );
+    }
+    if let Some(address) = &email.forwarding_address {
+        if !email.configure_ses {
+            check.key(
+                "email.forwarding_address",
+                "mail forwarding needs SES, and `email.configure_ses` is false",
+                "set `email.configure_ses: true` (with a Route 53 domain), or remove `forwarding_address`",
+            );
+        }
+        if !valid_email(address) {
+            check.value(
+                "email.forwarding_address",
+                format!("`{}` is not an email address", printable(address)),
+                "write one address such as `records@clinic.example.org`",
+            );
+        }
+    }
+}
+
+fn database(check: &mut Checker, environment: &Environment) {
+    let database = &environment.database;
+    check.range(
+        "database.backup_retention_days",
+        database.backup_retention_days.into(),
+        1,
+        35,
+        "Aurora's backup retention",
+    );
+    let half_steps = |acu: f64| (acu * 2.0).fract() == 0.0;
+    if !(0.0..=256.0).contains(&database.min_acu) || !half_steps(database.min_acu) {
+        check.value(
+            "database.min_acu",
+            format!("{} ACU is not a Serverless v2 capacity", database.min_acu),
+            "choose 0 to 256 in steps of 0.5",
+        );
+    }
+    if !(1.0..=256.0).contains(&database.max_acu) || !half_steps(database.max_acu) {
+        check.value(
+            "database.max_acu",
+            format!("{} ACU is not a Serverless v2 maximum capacity", database.max_acu),
+            "choose 1 to 256 in steps of 0.5",
+        );
+    }
+    if database.min_acu > database.max_acu {
+        check.value(
+            "database.min_acu",
+            format!("minimum {} ACU is above maximum {} ACU", database.min_acu, database.max_acu),
+            "lower `database.min_acu` or raise `database.max_acu`",
+        );
+    }
+    let year = 31_536_000;
+    check.range("database.net_read_timeout", database.net_read_timeout, 1, year, "MySQL's");
+    check.range("database.net_write_timeout", database.net_write_timeout, 1, year, "MySQL's");
+    check.range("database.wait_timeout", database.wait_timeout, 1, year, "MySQL's");
+    check.range("database.connect_timeout", database.connect_timeout, 2, year, "MySQL's");
+    check.range(
+        "database.max_execution_time",
+        database.max_execution_time,
+        0,
+        4_294_967_295,
+        "MySQL's",
+    );
+    check.range(
+        "database.aurora_ml_inference_timeout",
+        database.aurora_ml_inference_timeout,
+        1,
+        2_147_483_647,
+        "Aurora ML's",
+    );
+}
+
+fn features(check: &mut Checker, environment: &Environment) {
+    log_retention(
+        check,
+        "features.cloudtrail_log_retention_days",
+        environment.features.cloudtrail_log_retention_days,
+    );
+}
+
+/// Shows a hostile or invisible value safely inside a one-line message.
+fn printable(value: &str) -> String {
+    let mut shown: String = value.chars().take(80).flat_map(char::escape_debug).collect();
+    if value.chars().count() > 80 {
+        shown.push('…');
+    }
+    shown
+}
+
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
+}
+
+fn valid_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    (3..=4).contains(&parts.len())
+        && parts.iter().all(|part| !part.is_empty())
+        && parts[..parts.len() - 1].iter().all(|part| part.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+}
+
+fn valid_repository(repository: &str) -> bool {
+    if repository.is_empty() || repository.len() > 255 {
+        return false;
+    }
+    let mut parts = repository.split('/').peekable();
+    let mut first = true;
+    while let Some(part) = parts.next() {
+        let is_registry = first
+            && parts.peek().is_some()
+            && (part.contains('.') || part.contains(':') || part == "localhost");
+        first = false;
+        let ok = if is_registry {
+            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+        } else {
+            !part.is_empty()
+                && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+fn valid_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
+fn valid_email(address: &str) -> bool {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && local.len() <= 64
+                && local.chars().all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+                && valid_domain(&domain.to_ascii_lowercase())
+        }
+        None => false,
+    }
+}
+
+fn parse_ipv4_cidr(cidr: &str) -> Result<(Ipv4Addr, u8), String> {
+    let (address, prefix) = cidr.split_once('/').ok_or("no `/prefix`")?;
+    let address: Ipv4Addr = address.parse().map_err(|_| format!("`{}` is not an IPv4 address", printable(address)))?;
+    let prefix: u8 = prefix.parse().map_err(|_| "the prefix is not a number".to_owned())?;
+    if prefix > 32 {
+        return Err(format!("prefix /{prefix} is longer than 32"));
+    }
+    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    if u32::from(address) & !mask != 0 {
+        return Err(format!(
+            "host bits are set (the network address is `{}/{prefix}`)",
+            Ipv4Addr::from(u32::from(address) & mask)
+        ));
+    }
+    Ok((address, prefix))
+}
+
+fn parse_ipv6_cidr(cidr: &str) -> Result<(Ipv6Addr, u8), String> {
+    let (address, prefix) = cidr.split_once('/').ok_or("no `/prefix`")?;
+    let address: Ipv6Addr = address.parse().map_err(|_| format!("`{}` is not an IPv6 address", printable(address)))?;
+    let prefix: u8 = prefix.parse().map_err(|_| "the prefix is not a number".to_owned())?;
+    if prefix > 128 {
+        return Err(format!("prefix /{prefix} is longer than 128"));
+    }
+    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+    if u128::from(address) & !mask != 0 {
+        return Err(format!(
+            "host bits are set (the network address is `{}/{prefix}`)",
+            Ipv6Addr::from(u128::from(address) & mask)
+        ));
+    }
+    Ok((address, prefix))
+}
+
+fn check_certificate_arn(arn: &str, stack_region: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, arn_partition, service, region, account, resource] = parts[..] else {
+        return Err("is not an ARN (expected six `:`-separated parts)".to_owned());
+    };
+    if prefix != "arn" || !["aws", "aws-cn", "aws-us-gov"].contains(&arn_partition) {
+        return Err("is not an ARN".to_owned());
+    }
+    if service != "acm" {
+        return Err(format!("is an ARN of `{service}`, not of an ACM certificate"));
+    }
+    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+        return Err("has no 12-digit account".to_owned());
+    }
+    let id = resource.strip_prefix("certificate/").unwrap_or("");
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err("does not end in `certificate/<id>`".to_owned());
+    }
+    if region != stack_region {
+        return Err(format!(
+            "is in region `{region}`, but a load balancer can only use a certificate from its own region `{stack_region}`"
+        ));
+    }
+    if arn_partition != partition(stack_region) {
+        return Err(format!("is in partition `{arn_partition}`, not the stack region's"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fargate_table_matches_aws() {
+        assert_eq!(fargate_memory_options(256), Some(vec![512, 1024, 2048]));
+        assert_eq!(fargate_memory_options(512), Some(vec![1024, 2048, 3072, 4096]));
+        let large = fargate_memory_options(16384).unwrap_or_default();
+        assert_eq!(large.first(), Some(&32768));
+        assert_eq!(large.last(), Some(&122880));
+        assert_eq!(fargate_memory_options(3000), None);
+    }
+
+    #[test]
+    fn cidrs() {
+        assert!(parse_ipv4_cidr("10.0.0.0/16").is_ok());
+        assert!(parse_ipv4_cidr("0.0.0.0/0").is_ok());
+        assert!(parse_ipv4_cidr("10.0.0.1/16").is_err());
+        assert!(parse_ipv4_cidr("10.0.0/16").is_err());
+        assert!(parse_ipv4_cidr("10.0.0.0/33").is_err());
+        assert!(parse_ipv6_cidr("::/0").is_ok());
+        assert!(parse_ipv6_cidr("2001:db8::/32").is_ok());
+        assert!(parse_ipv6_cidr("2001:db8::1/32").is_err());
+    }
+
+    #[test]
+    fn repositories() {
+        assert!(valid_repository("openmrs/openmrs-reference-application-3-backend"));
+        assert!(valid_repository("123456789012.dkr.ecr.us-east-1.amazonaws.com/openmrs/backend"));
+        assert!(valid_repository("localhost:5000/openmrs/backend"));
+        assert!(!valid_repository("openmrs/Backend"));
+        assert!(!valid_repository("openmrs/backend:tag"));
+        assert!(!valid_repository("openmrs//backend"));
+    }
+}

@@ -1,0 +1,8 @@
+//! The stages that compose the core modules into what a pull request or a merge needs.
+//!
+//! `offline` runs validate, render and diff against a base commit with no network. Later stages (change sets,
+//! apply, drift) join here and reuse its `EnvironmentPlan`.
+
+pub mod offline;
+
+pub use offline::{compare, offline_plan, BaseTemplate, EnvironmentPlan, OfflinePlan};

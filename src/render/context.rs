@@ -1,0 +1,104 @@
+//! Values the templates see besides the environment file itself: partition, ELB log-delivery account, image
+//! references, listener port. Derived here once, in Rust, so templates stay declarative.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::{partition, Environment};
+
+/// Regions whose load balancers deliver access logs from a regional ELB account. Regions opened after
+/// August 2022 deliver through the `logdelivery.elasticloadbalancing.amazonaws.com` service principal instead.
+/// Source: "Enable access logs for your Application Load Balancer", Elastic Load Balancing user guide.
+pub const ELB_LOG_ACCOUNTS: &[(&str, &str)] = &[
+    ("af-south-1", "098369216593"),
+    ("ap-east-1", "754344448648"),
+    ("ap-northeast-1", "582318560864"),
+    ("ap-northeast-2", "600734575887"),
+    ("ap-northeast-3", "383597477331"),
+    ("ap-south-1", "718504428378"),
+    ("ap-southeast-1", "114774131450"),
+    ("ap-southeast-2", "783225319266"),
+    ("ap-southeast-3", "589379963580"),
+    ("ca-central-1", "985666609251"),
+    ("cn-north-1", "638102146993"),
+    ("cn-northwest-1", "037604701340"),
+    ("eu-central-1", "054676820928"),
+    ("eu-north-1", "897822967062"),
+    ("eu-south-1", "635631232127"),
+    ("eu-west-1", "156460612806"),
+    ("eu-west-2", "652711504416"),
+    ("eu-west-3", "009996457667"),
+    ("me-south-1", "076674570225"),
+    ("sa-east-1", "507241528517"),
+    ("us-east-1", "127311923021"),
+    ("us-east-2", "033677994240"),
+    ("us-gov-east-1", "190560391635"),
+    ("us-gov-west-1", "048591011584"),
+    ("us-west-1", "027434742980"),
+    ("us-west-2", "797873946194"),
+];
+
+/// Everything a template can read. Field names are the template contract: renaming one is a breaking change
+/// for every template set.
+#[derive(Debug, Serialize)]
+pub struct Context<'a> {
+    /// The environment file, defaults applied, with the same keys as the YAML.
+    pub env: &'a Environment,
+    /// The environment's name (file stem).
+    pub name: &'a str,
+    pub aws: Aws,
+    /// HTTPS on the listener (an imported certificate or a Route 53 domain).
+    pub tls: bool,
+    /// 443 with TLS, 80 without.
+    pub listener_port: u16,
+    /// `repository:tag` for `gateway`, `frontend` and `backend`.
+    pub images: BTreeMap<&'static str, String>,
+    /// SES is configured (which validation only allows with a Route 53 domain).
+    pub ses: bool,
+}
+
+/// Facts about the target account and region.
+#[derive(Debug, Serialize)]
+pub struct Aws {
+    pub partition: &'static str,
+    pub region: String,
+    pub account: String,
+    /// `amazonaws.com`, or `amazonaws.com.cn` in China.
+    pub url_suffix: &'static str,
+    /// The regional ELB account that writes access logs, when the region has one.
+    pub elb_account: Option<&'static str>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(name: &'a str, environment: &'a Environment) -> Context<'a> {
+        let region = environment.stack.region.clone();
+        let partition = partition(&region);
+        let elb_account = ELB_LOG_ACCOUNTS
+            .iter()
+            .find(|(known, _)| *known == region)
+            .map(|(_, account)| *account);
+        let tag = &environment.images.tag;
+        let images = BTreeMap::from([
+            ("gateway", format!("{}:{tag}", environment.images.gateway)),
+            ("frontend", format!("{}:{tag}", environment.images.frontend)),
+            ("backend", format!("{}:{tag}", environment.images.backend)),
+        ]);
+        let tls = environment.tls();
+        Context {
+            env: environment,
+            name,
+            aws: Aws {
+                partition,
+                url_suffix: if partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" },
+                account: environment.stack.account.clone(),
+                region,
+                elb_account,
+            },
+            tls,
+            listener_port: if tls { 443 } else { 80 },
+            images,
+            ses: environment.email.configure_ses && environment.dns.route53_domain.is_some(),
+        }
+    }
+}
