@@ -10,7 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Run from the repository root (the folder holding `pipelines/` and `templates/`), or pass `--root`.
 /// Exit codes: 0 success, 1 a gate said no, 2 bad input (nothing was changed), 3 a service failed.
 #[derive(Debug, Parser)]
-#[command(name = "omrs-gitops", version, propagate_version = true, max_term_width = 110)]
+#[command(
+    name = "omrs-gitops",
+    version,
+    propagate_version = true,
+    max_term_width = 110
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -4,7 +4,13 @@
 use serde_json::Value;
 
 /// Sections compared entry by entry.
-const SECTIONS: &[&str] = &["Parameters", "Mappings", "Conditions", "Resources", "Outputs"];
+const SECTIONS: &[&str] = &[
+    "Parameters",
+    "Mappings",
+    "Conditions",
+    "Resources",
+    "Outputs",
+];
 
 /// What happened to one entry (a resource, output, parameter...).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,7 +69,11 @@ pub fn diff(before: Option<&Value>, after: &Value) -> TemplateDiff {
     for section in SECTIONS {
         let old = before.get(section).and_then(Value::as_object);
         let new = after.get(section).and_then(Value::as_object);
-        let mut ids: Vec<&String> = old.into_iter().flat_map(|map| map.keys()).chain(new.into_iter().flat_map(|map| map.keys())).collect();
+        let mut ids: Vec<&String> = old
+            .into_iter()
+            .flat_map(|map| map.keys())
+            .chain(new.into_iter().flat_map(|map| map.keys()))
+            .collect();
         ids.sort();
         ids.dedup();
         for id in ids {
@@ -105,7 +115,12 @@ fn child(path: &str, key: &str) -> String {
     }
 }
 
-fn leaf_changes(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<PropertyChange>) {
+fn leaf_changes(
+    path: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    out: &mut Vec<PropertyChange>,
+) {
     match (before, after) {
         (Some(Value::Object(old)), Some(Value::Object(new))) => {
             let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
@@ -117,7 +132,12 @@ fn leaf_changes(path: &str, before: Option<&Value>, after: Option<&Value>, out: 
         }
         (Some(Value::Array(old)), Some(Value::Array(new))) => {
             for index in 0..old.len().max(new.len()) {
-                leaf_changes(&format!("{path}[{index}]"), old.get(index), new.get(index), out);
+                leaf_changes(
+                    &format!("{path}[{index}]"),
+                    old.get(index),
+                    new.get(index),
+                    out,
+                );
             }
         }
         (old, new) if old != new => out.push(PropertyChange {
@@ -146,7 +166,10 @@ mod tests {
         }});
         let changes = diff(Some(&before), &after).changes;
         assert_eq!(changes.len(), 3);
-        assert_eq!((changes[0].logical_id.as_str(), &changes[0].kind), ("Gone", &ChangeKind::Removed));
+        assert_eq!(
+            (changes[0].logical_id.as_str(), &changes[0].kind),
+            ("Gone", &ChangeKind::Removed)
+        );
         assert_eq!(changes[1].kind, ChangeKind::Modified);
         assert_eq!(changes[1].properties[0].path, "Properties.Tags[0].Value");
         assert_eq!(changes[1].properties[0].after, Some(json!("2")));
@@ -157,6 +180,9 @@ mod tests {
     fn identical_documents_have_no_changes() {
         let document = json!({"Resources": {"A": {"Type": "AWS::SNS::Topic"}}});
         assert!(diff(Some(&document), &document).is_empty());
-        assert_eq!(diff(None, &document).count("Resources", ChangeKind::Added), 1);
+        assert_eq!(
+            diff(None, &document).count("Resources", ChangeKind::Added),
+            1
+        );
     }
 }

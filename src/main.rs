@@ -1,6 +1,9 @@
 //! The `omrs-gitops` binary: parse arguments, set up logging, run, exit. Everything else is in the library.
 
-#![allow(clippy::exit, reason = "main maps the run's status to the process exit code")]
+#![allow(
+    clippy::exit,
+    reason = "main maps the run's status to the process exit code"
+)]
 
 use clap::Parser;
 use omrs_gitops::cli::{Cli, LogFormat};
@@ -24,10 +27,14 @@ fn init_tracing(cli: &Cli) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("OMRS_GITOPS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match cli.global.log_format {
         LogFormat::Json => builder.json().init(),
-        LogFormat::Pretty => builder.with_ansi(std::env::var_os("NO_COLOR").is_none()).init(),
+        LogFormat::Pretty => builder
+            .with_ansi(std::env::var_os("NO_COLOR").is_none())
+            .init(),
     }
 }
 

@@ -150,9 +150,11 @@ impl GitSource {
     }
 
     fn tree(&self) -> Result<git2::Tree<'_>, SourceError> {
-        self.repository.find_tree(self.tree).map_err(|error| SourceError::Git {
-            message: error.message().to_owned(),
-        })
+        self.repository
+            .find_tree(self.tree)
+            .map_err(|error| SourceError::Git {
+                message: error.message().to_owned(),
+            })
     }
 }
 
@@ -162,7 +164,10 @@ impl Source for GitSource {
         let Ok(entry) = tree.get_path(Path::new(&self.full(path))) else {
             return Ok(None);
         };
-        let Ok(blob) = entry.to_object(&self.repository).and_then(|object| object.peel_to_blob()) else {
+        let Ok(blob) = entry
+            .to_object(&self.repository)
+            .and_then(|object| object.peel_to_blob())
+        else {
             return Ok(None);
         };
         String::from_utf8(blob.content().to_vec())
@@ -182,7 +187,10 @@ impl Source for GitSource {
             let Ok(entry) = tree.get_path(Path::new(&full)) else {
                 return Ok(Vec::new());
             };
-            match entry.to_object(&self.repository).and_then(|object| object.peel_to_tree()) {
+            match entry
+                .to_object(&self.repository)
+                .and_then(|object| object.peel_to_tree())
+            {
                 Ok(subtree) => subtree,
                 Err(_) => return Ok(Vec::new()),
             }

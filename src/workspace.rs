@@ -11,7 +11,10 @@ use crate::source::Source;
 /// The environments named on the command line, or every `pipelines/*.yaml` (sorted) when none is.
 pub fn resolve(source: &dyn Source, arguments: &[String]) -> Result<Vec<EnvironmentRef>, Failure> {
     if !arguments.is_empty() {
-        let mut refs: Vec<EnvironmentRef> = arguments.iter().map(|argument| EnvironmentRef::parse(argument)).collect();
+        let mut refs: Vec<EnvironmentRef> = arguments
+            .iter()
+            .map(|argument| EnvironmentRef::parse(argument))
+            .collect();
         refs.dedup();
         return Ok(refs);
     }
@@ -31,7 +34,10 @@ pub fn resolve(source: &dyn Source, arguments: &[String]) -> Result<Vec<Environm
 }
 
 /// Loads and validates every environment, collecting every error of every file before failing.
-pub fn load_all(source: &dyn Source, refs: &[EnvironmentRef]) -> Result<Vec<NamedEnvironment>, Failure> {
+pub fn load_all(
+    source: &dyn Source,
+    refs: &[EnvironmentRef],
+) -> Result<Vec<NamedEnvironment>, Failure> {
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for reference in refs {
@@ -66,7 +72,10 @@ pub struct RenderedEnvironment {
 }
 
 /// Renders every environment with its template set, read from the same `source`.
-pub fn render_all(source: &dyn Source, environments: Vec<NamedEnvironment>) -> Result<Vec<RenderedEnvironment>, Failure> {
+pub fn render_all(
+    source: &dyn Source,
+    environments: Vec<NamedEnvironment>,
+) -> Result<Vec<RenderedEnvironment>, Failure> {
     let mut sets: Vec<TemplateSet> = Vec::new();
     let mut results = Vec::new();
     for environment in environments {
@@ -79,7 +88,10 @@ pub fn render_all(source: &dyn Source, environments: Vec<NamedEnvironment>) -> R
             }
         };
         let rendered = render(&environment.name, &environment.environment, set)?;
-        results.push(RenderedEnvironment { environment, rendered });
+        results.push(RenderedEnvironment {
+            environment,
+            rendered,
+        });
     }
     Ok(results)
 }

@@ -7,7 +7,12 @@ use crate::pipeline::compare;
 use crate::report::plan;
 use crate::source::Source;
 
-pub fn run(source: &dyn Source, root: &std::path::Path, args: &DiffArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
+pub fn run(
+    source: &dyn Source,
+    root: &std::path::Path,
+    args: &DiffArgs,
+    out: Out<'_>,
+) -> Result<ExitStatus, Failure> {
     let result = compare(source, root, &args.envs.environments, &args.base)?;
     let text = match args.envs.format {
         Format::Text => plan::text(&result),

@@ -7,7 +7,12 @@ use crate::pipeline::offline_plan;
 use crate::report::plan;
 use crate::source::Source;
 
-pub fn run(source: &dyn Source, root: &std::path::Path, args: &PlanArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
+pub fn run(
+    source: &dyn Source,
+    root: &std::path::Path,
+    args: &PlanArgs,
+    out: Out<'_>,
+) -> Result<ExitStatus, Failure> {
     if !args.offline {
         return Err(Failure::bad_input(
             "`plan` against AWS is not available yet; run `plan --offline` (validate, render and diff without network)",

@@ -15,12 +15,14 @@ pub fn run(source: &dyn Source, args: &RenderArgs, out: Out<'_>) -> Result<ExitS
     // Everything rendered: only now touch the disk, so bad input never leaves partial output behind.
     let mut written = Vec::new();
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|error| Failure::service(format!("cannot create `{}`: {error}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|error| {
+            Failure::service(format!("cannot create `{}`: {error}", dir.display()))
+        })?;
         for item in &rendered {
             let path = dir.join(format!("{}.template.json", item.environment.name));
-            std::fs::write(&path, &item.rendered.json)
-                .map_err(|error| Failure::service(format!("cannot write `{}`: {error}", path.display())))?;
+            std::fs::write(&path, &item.rendered.json).map_err(|error| {
+                Failure::service(format!("cannot write `{}`: {error}", path.display()))
+            })?;
             written.push(path.display().to_string());
         }
     }
@@ -51,7 +53,10 @@ pub fn run(source: &dyn Source, args: &RenderArgs, out: Out<'_>) -> Result<ExitS
                     item.environment.name,
                     item.rendered.resource_count(),
                     item.rendered.json.len(),
-                    written.get(index).map(|path| format!(" -> {path}")).unwrap_or_default()
+                    written
+                        .get(index)
+                        .map(|path| format!(" -> {path}"))
+                        .unwrap_or_default()
                 )
             })
             .collect(),

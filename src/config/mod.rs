@@ -33,7 +33,8 @@ pub struct EnvironmentRef {
 impl EnvironmentRef {
     /// Resolves `prod` to `pipelines/prod.yaml`; a value with a `/` or a `.yaml`/`.yml` suffix is a path.
     pub fn parse(argument: &str) -> EnvironmentRef {
-        let is_path = argument.contains('/') || argument.ends_with(".yaml") || argument.ends_with(".yml");
+        let is_path =
+            argument.contains('/') || argument.ends_with(".yaml") || argument.ends_with(".yml");
         let path = if is_path {
             argument.to_owned()
         } else {

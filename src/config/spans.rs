@@ -45,12 +45,16 @@ impl SpanIndex {
     /// Where the key at `path` starts, falling back to the closest indexed parent so that a missing key is
     /// reported at the mapping that should hold it.
     pub fn key(&self, path: &str) -> Position {
-        self.lookup(path).map(|span| span.key).unwrap_or(Position { line: 1, column: 1 })
+        self.lookup(path)
+            .map(|span| span.key)
+            .unwrap_or(Position { line: 1, column: 1 })
     }
 
     /// Where the value at `path` starts, with the same fallback as [`SpanIndex::key`].
     pub fn value(&self, path: &str) -> Position {
-        self.lookup(path).map(|span| span.value).unwrap_or(Position { line: 1, column: 1 })
+        self.lookup(path)
+            .map(|span| span.value)
+            .unwrap_or(Position { line: 1, column: 1 })
     }
 
     fn lookup(&self, path: &str) -> Option<&Span> {
@@ -175,7 +179,10 @@ mod tests {
         let index = SpanIndex::build(text);
         assert_eq!(index.key("stack.name"), Position { line: 2, column: 3 });
         assert_eq!(index.value("stack.name"), Position { line: 2, column: 9 });
-        assert_eq!(index.key("stack.tags.Owner"), Position { line: 4, column: 5 });
+        assert_eq!(
+            index.key("stack.tags.Owner"),
+            Position { line: 4, column: 5 }
+        );
         assert_eq!(index.value("list[1]"), Position { line: 7, column: 5 });
     }
 
@@ -183,6 +190,9 @@ mod tests {
     fn missing_key_falls_back_to_parent() {
         let index = SpanIndex::build("stack:\n  name: x\n");
         assert_eq!(index.key("stack.region"), Position { line: 1, column: 1 });
-        assert_eq!(index.key("stack.name.deeper"), Position { line: 2, column: 3 });
+        assert_eq!(
+            index.key("stack.name.deeper"),
+            Position { line: 2, column: 3 }
+        );
     }
 }

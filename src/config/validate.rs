@@ -32,7 +32,8 @@ pub const FARGATE_SIZES: &[(u32, u32, u32, u32)] = &[
 
 /// Retention values CloudWatch Logs accepts, in days.
 pub const LOG_RETENTION_DAYS: &[u32] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
 ];
 
 /// The memory sizes Fargate accepts with `cpu` units, or `None` when `cpu` is not a Fargate size.
@@ -43,7 +44,11 @@ pub fn fargate_memory_options(cpu: u32) -> Option<Vec<u32>> {
     // 256 CPU allows 512, 1024, 2048: the table's step is 512 up to 1024, then 1024.
     while memory <= high {
         options.push(memory);
-        memory += if cpu == 256 && memory >= 1024 { 1024 } else { step };
+        memory += if cpu == 256 && memory >= 1024 {
+            1024
+        } else {
+            step
+        };
     }
     Some(options)
 }
@@ -113,18 +118,27 @@ fn stack(check: &mut Checker, environment: &Environment) {
     let stack = &environment.stack;
     let name_ok = stack.name.len() <= 128
         && stack.name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && stack.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        && stack
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !name_ok {
         check.value(
             "stack.name",
-            format!("`{}` is not a valid CloudFormation stack name", printable(&stack.name)),
+            format!(
+                "`{}` is not a valid CloudFormation stack name",
+                printable(&stack.name)
+            ),
             "start with a letter; use only letters, digits and hyphens, at most 128 characters",
         );
     }
     if stack.account.len() != 12 || !stack.account.chars().all(|c| c.is_ascii_digit()) {
         check.value(
             "stack.account",
-            format!("`{}` is not a 12-digit AWS account ID", printable(&stack.account)),
+            format!(
+                "`{}` is not a 12-digit AWS account ID",
+                printable(&stack.account)
+            ),
             "write the account ID as a quoted string of 12 digits, for example \"123456789012\"",
         );
     }
@@ -136,7 +150,11 @@ fn stack(check: &mut Checker, environment: &Environment) {
         );
     }
     if stack.tags.len() > 50 {
-        check.key("stack.tags", format!("{} tags, AWS allows 50", stack.tags.len()), "remove some tags");
+        check.key(
+            "stack.tags",
+            format!("{} tags, AWS allows 50", stack.tags.len()),
+            "remove some tags",
+        );
     }
     for (key, value) in &stack.tags {
         let path = format!("stack.tags.{key}");
@@ -147,12 +165,19 @@ fn stack(check: &mut Checker, environment: &Environment) {
                 "use 1 to 128 letters, digits, spaces and `_ . : / = + - @`",
             );
         } else if key.to_ascii_lowercase().starts_with("aws:") {
-            check.key(&path, format!("tag key `{key}` uses the reserved `aws:` prefix"), "rename the tag");
+            check.key(
+                &path,
+                format!("tag key `{key}` uses the reserved `aws:` prefix"),
+                "rename the tag",
+            );
         }
         if value.chars().count() > 256 || !value.chars().all(tag_char) {
             check.value(
                 &path,
-                format!("tag value `{}` is not a valid AWS tag value", printable(value)),
+                format!(
+                    "tag value `{}` is not a valid AWS tag value",
+                    printable(value)
+                ),
                 "use at most 256 letters, digits, spaces and `_ . : / = + - @`",
             );
         }
@@ -160,7 +185,9 @@ fn stack(check: &mut Checker, environment: &Environment) {
     let set = &stack.template_set;
     if set.is_empty()
         || !set.starts_with(|c: char| c.is_ascii_alphanumeric())
-        || !set.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !set
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         check.value(
             "stack.template_set",
@@ -176,7 +203,9 @@ fn images(check: &mut Checker, environment: &Environment) {
     let tag_ok = !tag.is_empty()
         && tag.len() <= 128
         && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
     if !tag_ok {
         check.value(
             "images.tag",
@@ -211,21 +240,35 @@ fn service(check: &mut Checker, environment: &Environment) {
             let (low, high) = (options[0], options[options.len() - 1]);
             check.value(
                 "service.memory",
-                format!("Fargate does not offer {} MiB with {} CPU units", service.memory, service.cpu),
+                format!(
+                    "Fargate does not offer {} MiB with {} CPU units",
+                    service.memory, service.cpu
+                ),
                 format!(
                     "with cpu {} choose memory from {low} to {high} MiB in steps of {} MiB",
                     service.cpu,
-                    options.get(1).map(|second| second - options[0]).unwrap_or(low)
+                    options
+                        .get(1)
+                        .map(|second| second - options[0])
+                        .unwrap_or(low)
                 ),
             );
         }
         Some(_) => {}
     }
     if service.max_capacity < 1 {
-        check.value("service.max_capacity", "must be at least 1", "run at least one OpenMRS task");
+        check.value(
+            "service.max_capacity",
+            "must be at least 1",
+            "run at least one OpenMRS task",
+        );
     }
     if service.max_capacity > 1000 {
-        check.value("service.max_capacity", "more than 1000 tasks", "choose at most 1000");
+        check.value(
+            "service.max_capacity",
+            "more than 1000 tasks",
+            "choose at most 1000",
+        );
     }
     if service.min_capacity > service.max_capacity {
         check.value(
@@ -239,10 +282,17 @@ fn service(check: &mut Checker, environment: &Environment) {
     }
     for (field, value) in [
         ("service.cpu_target_percent", service.cpu_target_percent),
-        ("service.memory_target_percent", service.memory_target_percent),
+        (
+            "service.memory_target_percent",
+            service.memory_target_percent,
+        ),
     ] {
         if !(1..=100).contains(&value) {
-            check.value(field, format!("{value} % is outside 1..100"), "choose a percentage from 1 to 100");
+            check.value(
+                field,
+                format!("{value} % is outside 1..100"),
+                "choose a percentage from 1 to 100",
+            );
         }
     }
     check.range(
@@ -259,7 +309,11 @@ fn service(check: &mut Checker, environment: &Environment) {
         2_147_483_647,
         "ECS's grace period",
     );
-    log_retention(check, "service.log_retention_days", service.log_retention_days);
+    log_retention(
+        check,
+        "service.log_retention_days",
+        service.log_retention_days,
+    );
 }
 
 fn log_retention(check: &mut Checker, path: &str, days: u32) {
@@ -269,7 +323,11 @@ fn log_retention(check: &mut Checker, path: &str, days: u32) {
             format!("CloudWatch Logs does not offer a retention of {days} days"),
             format!(
                 "choose one of {}",
-                LOG_RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                LOG_RETENTION_DAYS
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
     }
@@ -280,7 +338,10 @@ fn network(check: &mut Checker, environment: &Environment) {
     match parse_ipv4_cidr(&network.vpc_cidr) {
         Err(why) => check.value(
             "network.vpc_cidr",
-            format!("`{}` is not an IPv4 CIDR: {why}", printable(&network.vpc_cidr)),
+            format!(
+                "`{}` is not an IPv4 CIDR: {why}",
+                printable(&network.vpc_cidr)
+            ),
             "write a network address and prefix, for example `10.0.0.0/16`",
         ),
         Ok((_, prefix)) if prefix != 16 => check.value(
@@ -338,7 +399,9 @@ fn dns(check: &mut Checker, environment: &Environment) {
         }
         let zone_ok = zone.len() <= 32
             && zone.starts_with('Z')
-            && zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            && zone
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         if !zone_ok {
             check.value(
                 "dns.hosted_zone_id",
@@ -405,22 +468,52 @@ fn database(check: &mut Checker, environment: &Environment) {
     if !(1.0..=256.0).contains(&database.max_acu) || !half_steps(database.max_acu) {
         check.value(
             "database.max_acu",
-            format!("{} ACU is not a Serverless v2 maximum capacity", database.max_acu),
+            format!(
+                "{} ACU is not a Serverless v2 maximum capacity",
+                database.max_acu
+            ),
             "choose 1 to 256 in steps of 0.5",
         );
     }
     if database.min_acu > database.max_acu {
         check.value(
             "database.min_acu",
-            format!("minimum {} ACU is above maximum {} ACU", database.min_acu, database.max_acu),
+            format!(
+                "minimum {} ACU is above maximum {} ACU",
+                database.min_acu, database.max_acu
+            ),
             "lower `database.min_acu` or raise `database.max_acu`",
         );
     }
     let year = 31_536_000;
-    check.range("database.net_read_timeout", database.net_read_timeout, 1, year, "MySQL's");
-    check.range("database.net_write_timeout", database.net_write_timeout, 1, year, "MySQL's");
-    check.range("database.wait_timeout", database.wait_timeout, 1, year, "MySQL's");
-    check.range("database.connect_timeout", database.connect_timeout, 2, year, "MySQL's");
+    check.range(
+        "database.net_read_timeout",
+        database.net_read_timeout,
+        1,
+        year,
+        "MySQL's",
+    );
+    check.range(
+        "database.net_write_timeout",
+        database.net_write_timeout,
+        1,
+        year,
+        "MySQL's",
+    );
+    check.range(
+        "database.wait_timeout",
+        database.wait_timeout,
+        1,
+        year,
+        "MySQL's",
+    );
+    check.range(
+        "database.connect_timeout",
+        database.connect_timeout,
+        2,
+        year,
+        "MySQL's",
+    );
     check.range(
         "database.max_execution_time",
         database.max_execution_time,
@@ -447,7 +540,11 @@ fn features(check: &mut Checker, environment: &Environment) {
 
 /// Shows a hostile or invisible value safely inside a one-line message.
 fn printable(value: &str) -> String {
-    let mut shown: String = value.chars().take(80).flat_map(char::escape_debug).collect();
+    let mut shown: String = value
+        .chars()
+        .take(80)
+        .flat_map(char::escape_debug)
+        .collect();
     if value.chars().count() > 80 {
         shown.push('…');
     }
@@ -462,7 +559,9 @@ fn valid_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     (3..=4).contains(&parts.len())
         && parts.iter().all(|part| !part.is_empty())
-        && parts[..parts.len() - 1].iter().all(|part| part.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|part| part.chars().all(|c| c.is_ascii_lowercase()))
         && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
 }
 
@@ -478,12 +577,17 @@ fn valid_repository(repository: &str) -> bool {
             && (part.contains('.') || part.contains(':') || part == "localhost");
         first = false;
         let ok = if is_registry {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
         } else {
             !part.is_empty()
                 && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
                 && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
         };
         if !ok {
             return false;
@@ -501,7 +605,9 @@ fn valid_domain(domain: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         })
 }
 
@@ -510,7 +616,9 @@ fn valid_email(address: &str) -> bool {
         Some((local, domain)) => {
             !local.is_empty()
                 && local.len() <= 64
-                && local.chars().all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+                && local
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
                 && valid_domain(&domain.to_ascii_lowercase())
         }
         None => false,
@@ -519,12 +627,20 @@ fn valid_email(address: &str) -> bool {
 
 fn parse_ipv4_cidr(cidr: &str) -> Result<(Ipv4Addr, u8), String> {
     let (address, prefix) = cidr.split_once('/').ok_or("no `/prefix`")?;
-    let address: Ipv4Addr = address.parse().map_err(|_| format!("`{}` is not an IPv4 address", printable(address)))?;
-    let prefix: u8 = prefix.parse().map_err(|_| "the prefix is not a number".to_owned())?;
+    let address: Ipv4Addr = address
+        .parse()
+        .map_err(|_| format!("`{}` is not an IPv4 address", printable(address)))?;
+    let prefix: u8 = prefix
+        .parse()
+        .map_err(|_| "the prefix is not a number".to_owned())?;
     if prefix > 32 {
         return Err(format!("prefix /{prefix} is longer than 32"));
     }
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
     if u32::from(address) & !mask != 0 {
         return Err(format!(
             "host bits are set (the network address is `{}/{prefix}`)",
@@ -536,12 +652,20 @@ fn parse_ipv4_cidr(cidr: &str) -> Result<(Ipv4Addr, u8), String> {
 
 fn parse_ipv6_cidr(cidr: &str) -> Result<(Ipv6Addr, u8), String> {
     let (address, prefix) = cidr.split_once('/').ok_or("no `/prefix`")?;
-    let address: Ipv6Addr = address.parse().map_err(|_| format!("`{}` is not an IPv6 address", printable(address)))?;
-    let prefix: u8 = prefix.parse().map_err(|_| "the prefix is not a number".to_owned())?;
+    let address: Ipv6Addr = address
+        .parse()
+        .map_err(|_| format!("`{}` is not an IPv6 address", printable(address)))?;
+    let prefix: u8 = prefix
+        .parse()
+        .map_err(|_| "the prefix is not a number".to_owned())?;
     if prefix > 128 {
         return Err(format!("prefix /{prefix} is longer than 128"));
     }
-    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - prefix)
+    };
     if u128::from(address) & !mask != 0 {
         return Err(format!(
             "host bits are set (the network address is `{}/{prefix}`)",
@@ -560,7 +684,9 @@ fn check_certificate_arn(arn: &str, stack_region: &str) -> Result<(), String> {
         return Err("is not an ARN".to_owned());
     }
     if service != "acm" {
-        return Err(format!("is an ARN of `{service}`, not of an ACM certificate"));
+        return Err(format!(
+            "is an ARN of `{service}`, not of an ACM certificate"
+        ));
     }
     if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
         return Err("has no 12-digit account".to_owned());
@@ -575,7 +701,9 @@ fn check_certificate_arn(arn: &str, stack_region: &str) -> Result<(), String> {
         ));
     }
     if arn_partition != partition(stack_region) {
-        return Err(format!("is in partition `{arn_partition}`, not the stack region's"));
+        return Err(format!(
+            "is in partition `{arn_partition}`, not the stack region's"
+        ));
     }
     Ok(())
 }
@@ -587,7 +715,10 @@ mod tests {
     #[test]
     fn fargate_table_matches_aws() {
         assert_eq!(fargate_memory_options(256), Some(vec![512, 1024, 2048]));
-        assert_eq!(fargate_memory_options(512), Some(vec![1024, 2048, 3072, 4096]));
+        assert_eq!(
+            fargate_memory_options(512),
+            Some(vec![1024, 2048, 3072, 4096])
+        );
         let large = fargate_memory_options(16384).unwrap_or_default();
         assert_eq!(large.first(), Some(&32768));
         assert_eq!(large.last(), Some(&122880));
@@ -608,8 +739,12 @@ mod tests {
 
     #[test]
     fn repositories() {
-        assert!(valid_repository("openmrs/openmrs-reference-application-3-backend"));
-        assert!(valid_repository("123456789012.dkr.ecr.us-east-1.amazonaws.com/openmrs/backend"));
+        assert!(valid_repository(
+            "openmrs/openmrs-reference-application-3-backend"
+        ));
+        assert!(valid_repository(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/openmrs/backend"
+        ));
         assert!(valid_repository("localhost:5000/openmrs/backend"));
         assert!(!valid_repository("openmrs/Backend"));
         assert!(!valid_repository("openmrs/backend:tag"));

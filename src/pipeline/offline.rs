@@ -39,7 +39,12 @@ pub struct OfflinePlan {
 
 /// Renders `arguments` in `work_tree` and at `base` and compares them. Bad input in the work tree fails; a
 /// base that cannot be read or rendered only marks the comparison as missing.
-pub fn offline_plan(work_tree: &dyn Source, repository_root: &std::path::Path, arguments: &[String], base: &str) -> Result<OfflinePlan, Failure> {
+pub fn offline_plan(
+    work_tree: &dyn Source,
+    repository_root: &std::path::Path,
+    arguments: &[String],
+    base: &str,
+) -> Result<OfflinePlan, Failure> {
     let refs = resolve(work_tree, arguments)?;
     let current = render_all(work_tree, load_all(work_tree, &refs)?)?;
     let (base_source, base_problem) = match GitSource::open(repository_root, base) {
@@ -49,7 +54,12 @@ pub fn offline_plan(work_tree: &dyn Source, repository_root: &std::path::Path, a
     let mut environments = Vec::new();
     for item in current {
         let (base_document, base_state) = match &base_source {
-            None => (None, BaseTemplate::Missing { reason: "the base commit could not be read".to_owned() }),
+            None => (
+                None,
+                BaseTemplate::Missing {
+                    reason: "the base commit could not be read".to_owned(),
+                },
+            ),
             Some(source) => base_render(source, &item.environment),
         };
         let template_diff = diff(base_document.as_ref(), &item.rendered.document);
@@ -62,40 +72,81 @@ pub fn offline_plan(work_tree: &dyn Source, repository_root: &std::path::Path, a
     }
     Ok(OfflinePlan {
         base_reference: base.to_owned(),
-        base_commit: base_source.as_ref().map(|source| source.commit().to_owned()),
+        base_commit: base_source
+            .as_ref()
+            .map(|source| source.commit().to_owned()),
         base_problem,
         environments,
     })
 }
 
 /// Renders one environment as it was in `source`, for comparison.
-fn base_render(source: &dyn Source, environment: &NamedEnvironment) -> (Option<serde_json::Value>, BaseTemplate) {
+fn base_render(
+    source: &dyn Source,
+    environment: &NamedEnvironment,
+) -> (Option<serde_json::Value>, BaseTemplate) {
     let refs = vec![crate::config::EnvironmentRef {
         name: environment.name.clone(),
         path: environment.path.clone(),
     }];
     match source.read(&environment.path) {
         Ok(None) => {
-            return (None, BaseTemplate::Missing { reason: format!("`{}` is new: it does not exist at the base", environment.path) });
+            return (
+                None,
+                BaseTemplate::Missing {
+                    reason: format!(
+                        "`{}` is new: it does not exist at the base",
+                        environment.path
+                    ),
+                },
+            );
         }
-        Err(error) => return (None, BaseTemplate::Missing { reason: error.to_string() }),
+        Err(error) => {
+            return (
+                None,
+                BaseTemplate::Missing {
+                    reason: error.to_string(),
+                },
+            )
+        }
         Ok(Some(_)) => {}
     }
     let rendered = load_all(source, &refs).and_then(|loaded| render_all(source, loaded));
     match rendered {
         Ok(mut items) if !items.is_empty() => {
             let item = items.remove(0);
-            (Some(item.rendered.document), BaseTemplate::Rendered { sha256: item.rendered.sha256 })
+            (
+                Some(item.rendered.document),
+                BaseTemplate::Rendered {
+                    sha256: item.rendered.sha256,
+                },
+            )
         }
-        Ok(_) => (None, BaseTemplate::Missing { reason: "nothing rendered at the base".to_owned() }),
-        Err(failure) => (None, BaseTemplate::Missing {
-            reason: format!("the base version does not render: {}", failure.message.lines().next().unwrap_or_default()),
-        }),
+        Ok(_) => (
+            None,
+            BaseTemplate::Missing {
+                reason: "nothing rendered at the base".to_owned(),
+            },
+        ),
+        Err(failure) => (
+            None,
+            BaseTemplate::Missing {
+                reason: format!(
+                    "the base version does not render: {}",
+                    failure.message.lines().next().unwrap_or_default()
+                ),
+            },
+        ),
     }
 }
 
 /// `diff --base`: like the offline plan, but an unreadable base is an error.
-pub fn compare(work_tree: &dyn Source, repository_root: &std::path::Path, arguments: &[String], base: &str) -> Result<OfflinePlan, Failure> {
+pub fn compare(
+    work_tree: &dyn Source,
+    repository_root: &std::path::Path,
+    arguments: &[String],
+    base: &str,
+) -> Result<OfflinePlan, Failure> {
     GitSource::open(repository_root, base)?;
     offline_plan(work_tree, repository_root, arguments, base)
 }

@@ -90,7 +90,11 @@ impl<'a> Context<'a> {
             name,
             aws: Aws {
                 partition,
-                url_suffix: if partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" },
+                url_suffix: if partition == "aws-cn" {
+                    "amazonaws.com.cn"
+                } else {
+                    "amazonaws.com"
+                },
                 account: environment.stack.account.clone(),
                 region,
                 elb_account,

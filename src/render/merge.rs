@@ -7,7 +7,15 @@
 use serde_json::{Map, Value};
 
 /// Template sections a fragment may contribute to.
-pub const SECTIONS: &[&str] = &["Conditions", "Mappings", "Metadata", "Outputs", "Parameters", "Resources", "Rules"];
+pub const SECTIONS: &[&str] = &[
+    "Conditions",
+    "Mappings",
+    "Metadata",
+    "Outputs",
+    "Parameters",
+    "Resources",
+    "Rules",
+];
 
 /// Removes commas that directly precede `}` or `]` (ignoring whitespace), outside of strings.
 pub fn strip_trailing_commas(text: &str) -> String {
@@ -54,7 +62,10 @@ pub fn strip_trailing_commas(text: &str) -> String {
 }
 
 /// Adds `fragment`'s sections to `document`. Returns the first duplicated `Section.Key`, if any.
-pub fn merge_into(document: &mut Map<String, Value>, fragment: Map<String, Value>) -> Result<(), MergeError> {
+pub fn merge_into(
+    document: &mut Map<String, Value>,
+    fragment: Map<String, Value>,
+) -> Result<(), MergeError> {
     for (section, content) in fragment {
         if !SECTIONS.contains(&section.as_str()) {
             return Err(MergeError::UnknownSection(section));
@@ -92,8 +103,14 @@ mod tests {
 
     #[test]
     fn trailing_commas_outside_strings_are_removed() {
-        assert_eq!(strip_trailing_commas(r#"{"a": [1, 2, ], "b": ",}", }"#), r#"{"a": [1, 2 ], "b": ",}" }"#);
-        assert_eq!(strip_trailing_commas(r#"{"a": "x\",", }"#), r#"{"a": "x\"," }"#);
+        assert_eq!(
+            strip_trailing_commas(r#"{"a": [1, 2, ], "b": ",}", }"#),
+            r#"{"a": [1, 2 ], "b": ",}" }"#
+        );
+        assert_eq!(
+            strip_trailing_commas(r#"{"a": "x\",", }"#),
+            r#"{"a": "x\"," }"#
+        );
     }
 
     #[test]

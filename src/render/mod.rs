@@ -117,11 +117,18 @@ pub enum RenderError {
 }
 
 /// Renders `environment` with `set`.
-pub fn render(name: &str, environment: &Environment, set: &TemplateSet) -> Result<Rendered, RenderError> {
+pub fn render(
+    name: &str,
+    environment: &Environment,
+    set: &TemplateSet,
+) -> Result<Rendered, RenderError> {
     let jinja = jinja_environment(set)?;
     let context = Context::new(name, environment);
     let mut document = Map::new();
-    document.insert("AWSTemplateFormatVersion".to_owned(), Value::from("2010-09-09"));
+    document.insert(
+        "AWSTemplateFormatVersion".to_owned(),
+        Value::from("2010-09-09"),
+    );
     document.insert(
         "Description".to_owned(),
         Value::from(format!(
@@ -130,8 +137,12 @@ pub fn render(name: &str, environment: &Environment, set: &TemplateSet) -> Resul
         )),
     );
     for file in set.files.keys().filter(|path| is_fragment(path)) {
-        let template = jinja.get_template(file).map_err(|error| template_error(set, error))?;
-        let text = template.render(&context).map_err(|error| template_error(set, error))?;
+        let template = jinja
+            .get_template(file)
+            .map_err(|error| template_error(set, error))?;
+        let text = template
+            .render(&context)
+            .map_err(|error| template_error(set, error))?;
         let cleaned = strip_trailing_commas(&text);
         let fragment: Map<String, Value> =
             serde_json::from_str(&cleaned).map_err(|error| RenderError::Json {
@@ -145,20 +156,20 @@ pub fn render(name: &str, environment: &Environment, set: &TemplateSet) -> Resul
                 file: set.display_path(file),
                 key,
             },
-            merge::MergeError::UnknownSection(section) | merge::MergeError::NotAnObject(section) => {
-                RenderError::UnknownSection {
-                    file: set.display_path(file),
-                    section,
-                    allowed: merge::SECTIONS.join(", "),
-                }
-            }
+            merge::MergeError::UnknownSection(section)
+            | merge::MergeError::NotAnObject(section) => RenderError::UnknownSection {
+                file: set.display_path(file),
+                section,
+                allowed: merge::SECTIONS.join(", "),
+            },
         })?;
     }
     let document = Value::Object(document);
-    let mut json = serde_json::to_string_pretty(&document).map_err(|error| RenderError::Template {
-        file: set.display_path(""),
-        message: error.to_string(),
-    })?;
+    let mut json =
+        serde_json::to_string_pretty(&document).map_err(|error| RenderError::Template {
+            file: set.display_path(""),
+            message: error.to_string(),
+        })?;
     json.push('\n');
     let sha256 = sha256_hex(json.as_bytes());
     Ok(Rendered {
@@ -170,7 +181,10 @@ pub fn render(name: &str, environment: &Environment, set: &TemplateSet) -> Resul
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn jinja_environment(set: &TemplateSet) -> Result<minijinja::Environment<'static>, RenderError> {
@@ -210,9 +224,18 @@ fn jinja_environment(set: &TemplateSet) -> Result<minijinja::Environment<'static
 }
 
 fn template_error(set: &TemplateSet, error: minijinja::Error) -> RenderError {
-    let file = error.name().map(|name| set.display_path(name)).unwrap_or_else(|| set.display_path(""));
-    let location = error.line().map(|line| format!("line {line}: ")).unwrap_or_default();
-    let detail = error.detail().map(|detail| format!(": {detail}")).unwrap_or_default();
+    let file = error
+        .name()
+        .map(|name| set.display_path(name))
+        .unwrap_or_else(|| set.display_path(""));
+    let location = error
+        .line()
+        .map(|line| format!("line {line}: "))
+        .unwrap_or_default();
+    let detail = error
+        .detail()
+        .map(|detail| format!(": {detail}"))
+        .unwrap_or_default();
     RenderError::Template {
         file,
         message: format!("{location}{}{detail}", error.kind()),

@@ -18,5 +18,8 @@ pub fn compact(value: &serde_json::Value, limit: usize) -> String {
 
 /// Makes text safe inside a Markdown table cell and code span.
 pub fn markdown_cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace('`', "'").replace(['\n', '\r'], " ")
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('`', "'")
+        .replace(['\n', '\r'], " ")
 }

@@ -37,8 +37,18 @@ fn symbol(kind: &ChangeKind) -> &'static str {
 }
 
 fn counts(plan: &EnvironmentPlan) -> (usize, usize, usize) {
-    let count = |kind| plan.diff.changes.iter().filter(|change| change.kind == kind).count();
-    (count(ChangeKind::Added), count(ChangeKind::Modified), count(ChangeKind::Removed))
+    let count = |kind| {
+        plan.diff
+            .changes
+            .iter()
+            .filter(|change| change.kind == kind)
+            .count()
+    };
+    (
+        count(ChangeKind::Added),
+        count(ChangeKind::Modified),
+        count(ChangeKind::Removed),
+    )
 }
 
 /// The JSON document described in the module docs.
@@ -72,7 +82,10 @@ pub fn json(plan: &OfflinePlan) -> String {
         "base": {"reference": plan.base_reference, "commit": plan.base_commit, "problem": plan.base_problem},
         "environments": environments,
     });
-    format!("{}\n", serde_json::to_string_pretty(&document).unwrap_or_default())
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&document).unwrap_or_default()
+    )
 }
 
 fn change_json(change: &EntryChange) -> Value {
@@ -102,7 +115,10 @@ pub fn text(plan: &OfflinePlan) -> String {
             plan.base_reference
         );
         if let BaseTemplate::Missing { reason } = &item.base {
-            let _ = writeln!(out, "  note: no base template ({reason}); everything is shown as added");
+            let _ = writeln!(
+                out,
+                "  note: no base template ({reason}); everything is shown as added"
+            );
         }
         for change in &item.diff.changes {
             let _ = writeln!(
@@ -111,15 +127,25 @@ pub fn text(plan: &OfflinePlan) -> String {
                 symbol(&change.kind),
                 change.section,
                 change.logical_id,
-                change.resource_type.as_ref().map(|kind| format!(" ({kind})")).unwrap_or_default()
+                change
+                    .resource_type
+                    .as_ref()
+                    .map(|kind| format!(" ({kind})"))
+                    .unwrap_or_default()
             );
             for property in &change.properties {
                 let _ = writeln!(
                     out,
                     "      {}: {} -> {}",
                     property.path,
-                    property.before.as_ref().map_or("(none)".to_owned(), |value| compact(value, 100)),
-                    property.after.as_ref().map_or("(none)".to_owned(), |value| compact(value, 100)),
+                    property
+                        .before
+                        .as_ref()
+                        .map_or("(none)".to_owned(), |value| compact(value, 100)),
+                    property
+                        .after
+                        .as_ref()
+                        .map_or("(none)".to_owned(), |value| compact(value, 100)),
                 );
             }
         }
@@ -132,11 +158,18 @@ pub fn markdown(plan: &OfflinePlan, title: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {title}\n");
     let base = match &plan.base_commit {
-        Some(commit) => format!("`{}` ({})", markdown_cell(&plan.base_reference), &commit[..commit.len().min(12)]),
+        Some(commit) => format!(
+            "`{}` ({})",
+            markdown_cell(&plan.base_reference),
+            &commit[..commit.len().min(12)]
+        ),
         None => format!("`{}` (not readable)", markdown_cell(&plan.base_reference)),
     };
     let _ = writeln!(out, "Compared with {base}.\n");
-    let _ = writeln!(out, "| Environment | Stack | Resources | Add | Modify | Remove | Template SHA-256 |");
+    let _ = writeln!(
+        out,
+        "| Environment | Stack | Resources | Add | Modify | Remove | Template SHA-256 |"
+    );
     let _ = writeln!(out, "|---|---|--:|--:|--:|--:|---|");
     for item in &plan.environments {
         let (added, modified, removed) = counts(item);
@@ -154,7 +187,11 @@ pub fn markdown(plan: &OfflinePlan, title: &str) -> String {
     for item in &plan.environments {
         let _ = writeln!(out, "\n### {}\n", markdown_cell(&item.environment.name));
         if let BaseTemplate::Missing { reason } = &item.base {
-            let _ = writeln!(out, "> No base template: {}. Every resource is shown as added.\n", markdown_cell(reason));
+            let _ = writeln!(
+                out,
+                "> No base template: {}. Every resource is shown as added.\n",
+                markdown_cell(reason)
+            );
         }
         if item.diff.is_empty() {
             let _ = writeln!(out, "No changes to the rendered template.");
@@ -176,8 +213,18 @@ pub fn markdown(plan: &OfflinePlan, title: &str) -> String {
                     format!(
                         "`{}`: `{}` → `{}`",
                         markdown_cell(&property.path),
-                        markdown_cell(&property.before.as_ref().map_or("(none)".to_owned(), |value| compact(value, 60))),
-                        markdown_cell(&property.after.as_ref().map_or("(none)".to_owned(), |value| compact(value, 60))),
+                        markdown_cell(
+                            &property
+                                .before
+                                .as_ref()
+                                .map_or("(none)".to_owned(), |value| compact(value, 60))
+                        ),
+                        markdown_cell(
+                            &property
+                                .after
+                                .as_ref()
+                                .map_or("(none)".to_owned(), |value| compact(value, 60))
+                        ),
                     )
                 })
                 .collect();
@@ -188,9 +235,17 @@ pub fn markdown(plan: &OfflinePlan, title: &str) -> String {
                 symbol(&change.kind),
                 markdown_cell(&change.section),
                 markdown_cell(&change.logical_id),
-                change.resource_type.as_deref().map(markdown_cell).unwrap_or_default(),
+                change
+                    .resource_type
+                    .as_deref()
+                    .map(markdown_cell)
+                    .unwrap_or_default(),
                 properties.join("<br>"),
-                if more > 0 { format!("<br>… and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!("<br>… and {more} more")
+                } else {
+                    String::new()
+                }
             );
         }
         let _ = writeln!(out, "\n</details>");
