@@ -4,6 +4,7 @@
 //! Invariant: an `Environment` that leaves this module has passed every rule in `validate`; the renderer never
 //! re-checks values.
 
+mod docs;
 mod error;
 mod load;
 mod model;
@@ -11,6 +12,7 @@ mod schema;
 mod spans;
 mod validate;
 
+pub use docs::environment_reference;
 pub use error::{ConfigError, ConfigErrors};
 pub use load::load_str;
 pub use model::{Database, Dns, Email, Environment, Features, Images, Network, Service, Stack};

@@ -476,3 +476,21 @@ fn plan_without_offline_says_what_to_run() {
     assert_eq!(output.status.code(), code(ExitStatus::BadInput));
     assert!(stderr(&output).contains("run `plan --offline`"));
 }
+
+#[test]
+fn environment_reference_is_current_and_documents_every_field() {
+    let generated = omrs_gitops::config::environment_reference();
+    let shipped = root().join("docs/environment.md");
+    if std::env::var_os("OMRS_GITOPS_BLESS").is_some() {
+        std::fs::write(&shipped, &generated).unwrap_or_else(|error| panic!("{error}"));
+    }
+    let current = std::fs::read_to_string(&shipped).unwrap_or_default();
+    assert!(current == generated, "docs/environment.md is stale: run `OMRS_GITOPS_BLESS=1 cargo test`");
+    // Every leaf of a fully populated environment appears in the reference.
+    let all_on = serde_json::to_value(crate::support::load("tests/fixtures/environments/all-on.yaml")).unwrap_or_default();
+    for (section, fields) in all_on.as_object().into_iter().flatten() {
+        for field in fields.as_object().into_iter().flat_map(|map| map.keys()) {
+            assert!(generated.contains(&format!("| `{section}.{field}` |")), "`{section}.{field}` is not documented");
+        }
+    }
+}
