@@ -8,7 +8,9 @@ use serde_json::Value as Json;
 use super::schema::schema_value;
 
 /// Sections in the order an operator reads them.
-const SECTION_ORDER: &[&str] = &["stack", "images", "service", "network", "dns", "email", "database", "features"];
+const SECTION_ORDER: &[&str] = &[
+    "stack", "images", "service", "network", "dns", "email", "database", "features",
+];
 
 /// Rules that involve more than one field, or more than a type: what `validate` enforces beyond the schema.
 const RULES: &[&str] = &[
@@ -44,10 +46,18 @@ so editors validate it as you type; `omrs-gitops schema` prints the same schema.
     );
     let properties = root.get("properties").and_then(Json::as_object);
     for section in SECTION_ORDER {
-        let Some(schema) = properties.and_then(|properties| properties.get(*section)) else { continue };
-        let described = schema.get("description").and_then(Json::as_str).unwrap_or_default();
+        let Some(schema) = properties.and_then(|properties| properties.get(*section)) else {
+            continue;
+        };
+        let described = schema
+            .get("description")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
         let _ = writeln!(out, "## `{section}`\n\n{described}\n");
-        let _ = writeln!(out, "| Field | Type | Default | Meaning |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| Field | Type | Default | Meaning |\n|---|---|---|---|"
+        );
         let target = resolve(&root, schema);
         if let Some(fields) = target.get("properties").and_then(Json::as_object) {
             let required: Vec<&str> = target
@@ -61,11 +71,22 @@ so editors validate it as you type; `omrs-gitops schema` prints the same schema.
                 } else {
                     match field.get("default") {
                         Some(Json::Null) | None => "unset".to_owned(),
-                        Some(value) => format!("`{}`", serde_json::to_string(value).unwrap_or_default()),
+                        Some(value) => {
+                            format!("`{}`", serde_json::to_string(value).unwrap_or_default())
+                        }
                     }
                 };
-                let meaning = field.get("description").and_then(Json::as_str).unwrap_or_default().replace('\n', " ");
-                let _ = writeln!(out, "| `{section}.{name}` | {} | {default} | {} |", type_name(&root, field), meaning.replace('|', "\\|"));
+                let meaning = field
+                    .get("description")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .replace('\n', " ");
+                let _ = writeln!(
+                    out,
+                    "| `{section}.{name}` | {} | {default} | {} |",
+                    type_name(&root, field),
+                    meaning.replace('|', "\\|")
+                );
             }
         }
         let _ = writeln!(out);
@@ -78,7 +99,11 @@ so editors validate it as you type; `omrs-gitops schema` prints the same schema.
 }
 
 fn resolve<'a>(root: &'a Json, schema: &'a Json) -> &'a Json {
-    match schema.get("$ref").and_then(Json::as_str).and_then(|reference| reference.strip_prefix('#')) {
+    match schema
+        .get("$ref")
+        .and_then(Json::as_str)
+        .and_then(|reference| reference.strip_prefix('#'))
+    {
         Some(pointer) => root.pointer(pointer).unwrap_or(schema),
         None => schema,
     }
@@ -90,7 +115,11 @@ fn type_name(root: &Json, schema: &Json) -> String {
         Some(Json::String(kind)) if kind == "object" => "map of string to string".to_owned(),
         Some(Json::String(kind)) => kind.clone(),
         Some(Json::Array(kinds)) => {
-            let kinds: Vec<&str> = kinds.iter().filter_map(Json::as_str).filter(|kind| *kind != "null").collect();
+            let kinds: Vec<&str> = kinds
+                .iter()
+                .filter_map(Json::as_str)
+                .filter(|kind| *kind != "null")
+                .collect();
             format!("{} (optional)", kinds.join(" or "))
         }
         _ => "object".to_owned(),

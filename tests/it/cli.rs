@@ -98,7 +98,7 @@ fn validate_reports_every_error_with_exit_2_and_nothing_on_stdout() {
 
 #[test]
 fn unknown_environment_is_bad_input() {
-    let output = run_in(&mini_repo().path().to_path_buf(), &["validate", "nope"]);
+    let output = run_in(mini_repo().path(), &["validate", "nope"]);
     assert_eq!(output.status.code(), code(ExitStatus::BadInput));
     assert!(
         stderr(&output).contains("pipelines/nope.yaml: no such environment file"),
@@ -485,12 +485,21 @@ fn environment_reference_is_current_and_documents_every_field() {
         std::fs::write(&shipped, &generated).unwrap_or_else(|error| panic!("{error}"));
     }
     let current = std::fs::read_to_string(&shipped).unwrap_or_default();
-    assert!(current == generated, "docs/environment.md is stale: run `OMRS_GITOPS_BLESS=1 cargo test`");
+    assert!(
+        current == generated,
+        "docs/environment.md is stale: run `OMRS_GITOPS_BLESS=1 cargo test`"
+    );
     // Every leaf of a fully populated environment appears in the reference.
-    let all_on = serde_json::to_value(crate::support::load("tests/fixtures/environments/all-on.yaml")).unwrap_or_default();
+    let all_on = serde_json::to_value(crate::support::load(
+        "tests/fixtures/environments/all-on.yaml",
+    ))
+    .unwrap_or_default();
     for (section, fields) in all_on.as_object().into_iter().flatten() {
         for field in fields.as_object().into_iter().flat_map(|map| map.keys()) {
-            assert!(generated.contains(&format!("| `{section}.{field}` |")), "`{section}.{field}` is not documented");
+            assert!(
+                generated.contains(&format!("| `{section}.{field}` |")),
+                "`{section}.{field}` is not documented"
+            );
         }
     }
 }

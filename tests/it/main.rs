@@ -1,5 +1,12 @@
 //! The one integration-test binary (it links once, which matters on a 2-core CI).
 
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
+mod cfn_lint;
 mod cli;
 mod config_errors;
+mod golden;
+mod injection;
+mod lambdas;
 mod support;
+mod toggles;
