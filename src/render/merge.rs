@@ -103,14 +103,16 @@ mod tests {
 
     #[test]
     fn trailing_commas_outside_strings_are_removed() {
+        // The comma and the whitespace before the closing bracket go; commas inside strings stay.
         assert_eq!(
             strip_trailing_commas(r#"{"a": [1, 2, ], "b": ",}", }"#),
-            r#"{"a": [1, 2 ], "b": ",}" }"#
+            r#"{"a": [1, 2], "b": ",}"}"#
         );
         assert_eq!(
             strip_trailing_commas(r#"{"a": "x\",", }"#),
-            r#"{"a": "x\"," }"#
+            r#"{"a": "x\","}"#
         );
+        assert_eq!(strip_trailing_commas("[1,\n]"), "[1]");
     }
 
     #[test]

@@ -55,27 +55,22 @@ fn python_unit_tests_pass() {
 
 #[test]
 fn every_lambda_source_is_inlined_and_fits() {
-    let templates: String = std::fs::read_dir(root().join("templates/openmrs-fargate"))
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|entry| entry.file_name().to_string_lossy().ends_with(".j2"))
-                .map(|entry| std::fs::read_to_string(entry.path()).unwrap_or_default())
-                .collect()
-        })
-        .unwrap_or_default();
+    let all_on = crate::support::render_env(
+        "all-on",
+        &crate::support::load("tests/fixtures/environments/all-on.yaml"),
+    );
     assert!(!sources().is_empty());
     for name in sources() {
+        let text = std::fs::read_to_string(lambda_dir().join(&name)).unwrap_or_default();
+        let inlined = serde_json::to_string(&text).unwrap_or_default();
         assert!(
-            templates.contains(&format!("lambda_source(\"{name}\")")),
-            "lambda/{name} is not used by any template"
+            all_on.json.contains(&inlined),
+            "lambda/{name} is not inlined by any template (all toggles on)"
         );
-        let size = std::fs::metadata(lambda_dir().join(&name))
-            .map(|meta| meta.len())
-            .unwrap_or(0);
         assert!(
-            size as usize <= INLINE_LAMBDA_LIMIT,
-            "lambda/{name} is {size} bytes, over {INLINE_LAMBDA_LIMIT}"
+            text.len() <= INLINE_LAMBDA_LIMIT,
+            "lambda/{name} is {} bytes, over {INLINE_LAMBDA_LIMIT}",
+            text.len()
         );
     }
 }

@@ -400,10 +400,11 @@ fn open_smtp_port_governs_egress() {
 #[test]
 fn allowed_cidrs_open_the_load_balancer() {
     let closed = render(&dev());
-    let ingress = |rendered: &Rendered| resource(rendered, "LoadBalancerSecurityGroup").to_string();
+    let ingress =
+        &resource(&closed, "LoadBalancerSecurityGroup")["Properties"]["SecurityGroupIngress"];
     assert!(
-        !ingress(&closed).contains("CidrIp\""),
-        "no ingress without an allowed CIDR"
+        ingress.as_array().is_none_or(Vec::is_empty),
+        "no ingress without an allowed CIDR: {ingress}"
     );
     let mut environment = dev();
     environment.network.allowed_ipv4_cidr = Some("203.0.113.0/24".to_owned());
@@ -555,4 +556,38 @@ fn defect_fixed_names_do_not_collide_between_stacks() {
     ] {
         assert!(!text(&rendered).contains(fixed), "{fixed} is a fixed name");
     }
+}
+
+#[test]
+fn database_and_stickiness_settings_come_from_the_environment() {
+    let mut environment = dev();
+    environment.database.net_read_timeout = 111;
+    environment.database.wait_timeout = 222;
+    environment.database.max_execution_time = 333;
+    environment.database.deletion_protection = true;
+    environment.database.backup_retention_days = 21;
+    environment.database.min_acu = 1.5;
+    environment.database.max_acu = 12.0;
+    environment.service.sticky_session_minutes = 15;
+    let rendered = render(&environment);
+    let parameters = &ids_of_type(&rendered, "AWS::RDS::DBClusterParameterGroup")[0];
+    let parameters = &resource(&rendered, parameters)["Properties"]["Parameters"];
+    assert_eq!(parameters["net_read_timeout"], "111");
+    assert_eq!(parameters["wait_timeout"], "222");
+    assert_eq!(parameters["max_execution_time"], "333");
+    assert_eq!(parameters["require_secure_transport"], "ON");
+    let cluster = &resource(&rendered, "DatabaseCluster")["Properties"];
+    assert_eq!(cluster["DeletionProtection"], true);
+    assert_eq!(cluster["BackupRetentionPeriod"], 21);
+    assert_eq!(
+        cluster["ServerlessV2ScalingConfiguration"]["MinCapacity"],
+        1.5
+    );
+    assert_eq!(
+        cluster["ServerlessV2ScalingConfiguration"]["MaxCapacity"],
+        12.0
+    );
+    let stickiness =
+        resource(&rendered, "TargetGroup")["Properties"]["TargetGroupAttributes"].to_string();
+    assert!(stickiness.contains("\"900\""), "{stickiness}");
 }
