@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod source;
+pub mod template;
 pub mod workspace;
 
 use std::io::Write;

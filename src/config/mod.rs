@@ -17,7 +17,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use load::load_str;
 pub use model::{Database, Dns, Email, Environment, Features, Images, Network, Service, Stack};
 pub use schema::json_schema;
-pub use spans::Position;
+pub use spans::{Position, SpanIndex};
 pub use validate::{fargate_memory_options, partition, FARGATE_SIZES, LOG_RETENTION_DAYS};
 
 /// Where shipped environment files live, relative to the repository root.
