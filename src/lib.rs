@@ -21,6 +21,7 @@ pub mod import;
 pub mod pipeline;
 pub mod render;
 pub mod report;
+pub mod rules;
 pub mod source;
 pub mod template;
 pub mod workspace;

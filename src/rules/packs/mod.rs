@@ -1,0 +1,21 @@
+//! Pack tables: which rule IDs exist, their level and controls, and the check each one runs.
+
+pub mod hipaa;
+
+use super::{Pack, Rule};
+
+/// Every rule of the given packs, in pack order then table order.
+pub fn rules(packs: &[Pack]) -> Vec<&'static Rule> {
+    let mut selected = Vec::new();
+    for pack in [super::Pack::HipaaSecurity, super::Pack::AwsSolutions] {
+        if !packs.contains(&pack) {
+            continue;
+        }
+        let table: &'static [Rule] = match pack {
+            Pack::HipaaSecurity => hipaa::RULES,
+            Pack::AwsSolutions => &[],
+        };
+        selected.extend(table.iter());
+    }
+    selected
+}
