@@ -53,6 +53,8 @@ pub enum Format {
     Json,
     Markdown,
     Sarif,
+    /// cdk-nag's CSV report (`check` only).
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +75,12 @@ pub enum Command {
     ///
     /// `--offline` validates, renders and diffs against `--base` (default `HEAD~1`) with no network access.
     Plan(PlanArgs),
+    /// Compliance rules (cdk-nag's HIPAA.Security pack) over rendered environments or any CloudFormation template.
+    ///
+    /// Exit 1 when an unsuppressed finding at or above `--fail-on` remains or a suppression has expired.
+    /// Suppressions: `Metadata.cdk_nag.rules_to_suppress` in the template, then `suppressions:` in the environment
+    /// file. `OMRS_GITOPS_TODAY=YYYY-MM-DD` fixes the day used to expire suppressions.
+    Check(CheckArgs),
     /// Print the JSON Schema of environment files.
     Schema,
     /// Convert a seed-style `cdk.json` (its `context` block) into an environment file on stdout.
@@ -122,6 +130,53 @@ pub struct PlanArgs {
     /// Git reference the change is compared with.
     #[arg(long, value_name = "REF", default_value = "HEAD~1")]
     pub base: String,
+}
+
+/// Rule packs on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PackArg {
+    HipaaSecurity,
+}
+
+/// Verdict mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompatArg {
+    /// Resolve the pseudo parameters and parameter defaults the environment fixes before checking.
+    Improved,
+    /// Reproduce cdk-nag 2.27.223's verdicts exactly, UNKNOWN included.
+    CdkNag,
+}
+
+/// The lowest level that fails the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Environment names or paths to render and check. None (and no `--template`): every file in `pipelines/`.
+    #[arg(value_name = "ENV", conflicts_with = "template")]
+    pub environments: Vec<String>,
+    /// Check this CloudFormation template (JSON or YAML, short-form tags understood) instead of environments.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<std::path::PathBuf>,
+    /// Rule pack to run (repeatable). Default: every pack.
+    #[arg(long = "pack", value_enum)]
+    pub packs: Vec<PackArg>,
+    /// Verdict mode.
+    #[arg(long, value_enum, default_value_t = CompatArg::Improved)]
+    pub compat: CompatArg,
+    /// The lowest level of unsuppressed finding that fails the gate (UNKNOWN counts as a warning).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Output format: text (grouped by resource), json, sarif, markdown or csv (cdk-nag's report, one template).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print the rule registry (text or json) and exit.
+    #[arg(long)]
+    pub list_rules: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! One file per subcommand. Each turns parsed flags into calls on the core modules and writes the result; none
 //! holds logic of its own beyond that.
 
+pub mod check;
 pub mod diff;
 pub mod import_cdk_json;
 pub mod plan;
@@ -34,5 +35,6 @@ pub(crate) fn format_name(format: Format) -> &'static str {
         Format::Json => "json",
         Format::Markdown => "markdown",
         Format::Sarif => "sarif",
+        Format::Csv => "csv",
     }
 }

@@ -15,10 +15,14 @@ mod validate;
 pub use docs::environment_reference;
 pub use error::{ConfigError, ConfigErrors};
 pub use load::load_str;
-pub use model::{Database, Dns, Email, Environment, Features, Images, Network, Service, Stack};
+pub use model::{
+    Database, Dns, Email, Environment, Features, Images, Network, Service, Stack, Suppression,
+};
 pub use schema::json_schema;
 pub use spans::{Position, SpanIndex};
-pub use validate::{fargate_memory_options, partition, FARGATE_SIZES, LOG_RETENTION_DAYS};
+pub use validate::{
+    fargate_memory_options, parse_date, partition, FARGATE_SIZES, LOG_RETENTION_DAYS,
+};
 
 /// Where shipped environment files live, relative to the repository root.
 pub const PIPELINES_DIR: &str = "pipelines";

@@ -37,6 +37,32 @@ pub struct Environment {
     /// Optional parts of the architecture.
     #[serde(default)]
     pub features: Features,
+    /// Accepted compliance findings: each names a rule, the resources it covers, why it is acceptable, until
+    /// when, and who owns it. Applied by `check` after cdk-nag metadata suppressions in the template.
+    #[serde(default)]
+    pub suppressions: Vec<Suppression>,
+}
+
+/// One accepted compliance finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    /// Full rule ID, for example `HIPAA.Security-S3BucketReplicationEnabled`.
+    pub rule: String,
+    /// Logical ID of the resource, or a glob over logical IDs (`*` any run of characters, `?` one character).
+    pub resource: String,
+    /// Only this granular finding of the rule (for example `Action::s3:*`); unset covers every finding.
+    #[serde(default)]
+    pub finding: Option<String>,
+    /// Why the finding is acceptable, for an auditor: at least 10 characters.
+    pub reason: String,
+    /// Last day (`YYYY-MM-DD`, UTC) the suppression applies; after it the gate fails and names it. Required for
+    /// Error-level rules.
+    #[serde(default)]
+    pub expires: Option<String>,
+    /// Who answers for the exception (a person, team or address).
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 /// The CloudFormation stack an environment deploys to.

@@ -111,6 +111,7 @@ pub fn validate(environment: &Environment) -> Vec<Problem> {
     email(&mut check, environment);
     database(&mut check, environment);
     features(&mut check, environment);
+    suppressions(&mut check, environment);
     check.problems
 }
 
@@ -536,6 +537,79 @@ fn features(check: &mut Checker, environment: &Environment) {
         "features.cloudtrail_log_retention_days",
         environment.features.cloudtrail_log_retention_days,
     );
+}
+
+fn suppressions(check: &mut Checker, environment: &Environment) {
+    for (index, suppression) in environment.suppressions.iter().enumerate() {
+        let path = |field: &str| format!("suppressions[{index}].{field}");
+        match crate::rules::packs::level_of(&suppression.rule) {
+            None => check.value(
+                &path("rule"),
+                format!("`{}` is not a rule ID", printable(&suppression.rule)),
+                "use a full rule ID as `omrs-gitops check --list-rules` prints it, for example `HIPAA.Security-S3BucketReplicationEnabled`",
+            ),
+            Some(level) => {
+                if level == crate::rules::Level::Error && suppression.expires.is_none() {
+                    check.key(
+                        &path("rule"),
+                        format!("`{}` is an Error-level rule, so its suppression needs `expires`", suppression.rule),
+                        "add `expires: YYYY-MM-DD`, the day the exception must be reviewed again",
+                    );
+                }
+            }
+        }
+        if suppression.reason.trim().chars().count() < 10 {
+            check.value(
+                &path("reason"),
+                "the reason is shorter than 10 characters",
+                "say why the finding is acceptable, in words an auditor would accept",
+            );
+        }
+        if let Some(expires) = &suppression.expires {
+            if parse_date(expires).is_none() {
+                check.value(
+                    &path("expires"),
+                    format!("`{}` is not a date", printable(expires)),
+                    "write the last day the suppression applies as `YYYY-MM-DD`",
+                );
+            }
+        }
+        if suppression.resource.is_empty()
+            || suppression
+                .resource
+                .chars()
+                .any(|c| !(c.is_ascii_alphanumeric() || c == '*' || c == '?'))
+        {
+            check.value(
+                &path("resource"),
+                format!(
+                    "`{}` is not a logical ID or glob",
+                    printable(&suppression.resource)
+                ),
+                "write a logical ID such as `EmailStorageBucket`, or a glob such as `*Bucket`",
+            );
+        }
+    }
+}
+
+/// A `YYYY-MM-DD` date as (year, month, day), checked against the calendar.
+pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
+    let mut parts = text.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let (year, month, day): (i32, u32, u32) =
+        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&day).then_some((year, month, day))
 }
 
 /// Shows a hostile or invisible value safely inside a one-line message.

@@ -3,6 +3,7 @@
 //! `offline` runs validate, render and diff against a base commit with no network. Later stages (change sets,
 //! apply, drift) join here and reuse its `EnvironmentPlan`.
 
+pub mod check;
 pub mod offline;
 
 pub use offline::{compare, offline_plan, BaseTemplate, EnvironmentPlan, OfflinePlan};

@@ -179,6 +179,20 @@ pub fn render(
     })
 }
 
+/// The template file and 1-based line that define `logical_id` (a line starting with `"<logical_id>":`), so
+/// findings on a rendered template can point at the source a reviewer edits.
+pub fn locate(set: &TemplateSet, logical_id: &str) -> Option<(String, usize)> {
+    let needle = format!("\"{logical_id}\":");
+    set.files
+        .iter()
+        .filter(|(path, _)| is_fragment(path))
+        .find_map(|(path, text)| {
+            text.lines()
+                .position(|line| line.trim_start().starts_with(&needle))
+                .map(|index| (set.display_path(path), index + 1))
+        })
+}
+
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

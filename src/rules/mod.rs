@@ -11,6 +11,7 @@
 pub mod checks;
 pub mod engine;
 pub mod packs;
+pub mod suppression;
 pub mod value;
 
 use std::collections::BTreeMap;

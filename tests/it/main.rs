@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 mod cfn_lint;
+mod check;
 mod cli;
 mod config_errors;
 mod golden;

@@ -19,3 +19,11 @@ pub fn rules(packs: &[Pack]) -> Vec<&'static Rule> {
     }
     selected
 }
+
+/// The level of a rule ID in any pack, or `None` when no pack has it.
+pub fn level_of(id: &str) -> Option<super::Level> {
+    rules(&[Pack::HipaaSecurity, Pack::AwsSolutions])
+        .into_iter()
+        .find(|rule| rule.id == id)
+        .map(|rule| rule.level)
+}
