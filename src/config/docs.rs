@@ -9,7 +9,15 @@ use super::schema::schema_value;
 
 /// Sections in the order an operator reads them.
 const SECTION_ORDER: &[&str] = &[
-    "stack", "images", "service", "network", "dns", "email", "database", "features",
+    "stack",
+    "images",
+    "service",
+    "network",
+    "dns",
+    "email",
+    "database",
+    "features",
+    "suppressions",
 ];
 
 /// Rules that involve more than one field, or more than a type: what `validate` enforces beyond the schema.
@@ -26,6 +34,7 @@ const RULES: &[&str] = &[
     "`dns.route53_domain` and `dns.hosted_zone_id` go together; `dns.certificate_arn` is an ACM certificate ARN in the stack's region and partition.",
     "`email.configure_ses` needs `dns.route53_domain` (the seed crashed without it); `email.forwarding_address` needs `email.configure_ses` and is one address.",
     "`database.min_acu` 0..256 and `database.max_acu` 1..256, in steps of 0.5, min at most max; `database.backup_retention_days` 1..35.",
+    "`suppressions[].rule` is a rule ID of a pack; an Error-level rule's suppression needs `expires`; `reason` has at least 10 characters; `expires` is a calendar date `YYYY-MM-DD`; `resource` is a logical ID or a glob of letters, digits, `*` and `?`.",
     "MySQL ranges: `net_read_timeout`, `net_write_timeout`, `wait_timeout` 1..31536000 s; `connect_timeout` 2..31536000 s; `max_execution_time` 0..4294967295 ms; `aurora_ml_inference_timeout` 1..2147483647 ms.",
 ];
 
@@ -58,7 +67,11 @@ so editors validate it as you type; `omrs-gitops schema` prints the same schema.
             out,
             "| Field | Type | Default | Meaning |\n|---|---|---|---|"
         );
-        let target = resolve(&root, schema);
+        // A list section (`suppressions`) documents the fields of its items as `section[].field`.
+        let (target, prefix) = match resolve(&root, schema).get("items") {
+            Some(items) => (resolve(&root, items), format!("{section}[]")),
+            None => (resolve(&root, schema), (*section).to_owned()),
+        };
         if let Some(fields) = target.get("properties").and_then(Json::as_object) {
             let required: Vec<&str> = target
                 .get("required")
@@ -83,7 +96,7 @@ so editors validate it as you type; `omrs-gitops schema` prints the same schema.
                     .replace('\n', " ");
                 let _ = writeln!(
                     out,
-                    "| `{section}.{name}` | {} | {default} | {} |",
+                    "| `{prefix}.{name}` | {} | {default} | {} |",
                     type_name(&root, field),
                     meaning.replace('|', "\\|")
                 );
