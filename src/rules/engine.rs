@@ -13,12 +13,15 @@ use crate::template::{Resource, Template};
 #[derive(Debug, Clone)]
 pub struct RuleResult<'t> {
     pub rule: &'static Rule,
+    /// Index of `resource` in the template's resources.
+    pub index: usize,
     pub resource: &'t Resource,
     pub outcome: Outcome,
 }
 
-/// Evaluates `rules` over `template`. Rules whose check is not registered are skipped (a registry test
-/// guarantees there are none).
+/// Evaluates `rules` over `template`, returning every applicable (rule, resource) verdict; not-applicable pairs
+/// are not returned. Rules whose check is not registered are skipped (a registry test guarantees there are
+/// none). Rules are bound to resource types once, so the cost is linear in resources times applicable rules.
 pub fn evaluate<'t>(
     template: &'t Template,
     rules: &[&'static Rule],
@@ -30,16 +33,29 @@ pub fn evaluate<'t>(
         compat,
         known,
     };
-    let bound: Vec<(&'static Rule, &'static super::Check)> = rules
-        .iter()
-        .filter_map(|rule| checks::find(rule.check).map(|check| (*rule, check)))
-        .collect();
-    let mut results = Vec::with_capacity(template.resources.len() * 4);
-    for resource in &template.resources {
-        for (rule, check) in &bound {
+    // Rules bound to the types they apply to, keeping pack order within each type.
+    let mut by_type: BTreeMap<&str, Vec<(&'static Rule, &'static super::Check)>> = BTreeMap::new();
+    for rule in rules {
+        if let Some(check) = checks::find(rule.check) {
+            for resource_type in check.resource_types {
+                by_type
+                    .entry(resource_type)
+                    .or_default()
+                    .push((rule, check));
+            }
+        }
+    }
+    let mut results = Vec::with_capacity(template.resources.len() * 2);
+    for (index, resource) in template.resources.iter().enumerate() {
+        let bound = by_type
+            .get(resource.resource_type.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for (rule, check) in bound {
             let outcome = run(check, resource, &context);
             results.push(RuleResult {
                 rule,
+                index,
                 resource,
                 outcome,
             });

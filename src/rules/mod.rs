@@ -101,10 +101,7 @@ impl Context<'_> {
         &'b self,
         resource_type: &'b str,
     ) -> impl Iterator<Item = &'b Resource> + 'b {
-        self.template
-            .resources
-            .iter()
-            .filter(move |resource| resource.resource_type == resource_type)
+        self.template.of_type(resource_type)
     }
 }
 

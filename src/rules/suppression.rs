@@ -276,11 +276,7 @@ pub fn apply<'t>(
     let mut used = vec![false; ledger.len()];
     let mut rows = Vec::with_capacity(results.len());
     for result in results {
-        let index = template
-            .resources
-            .iter()
-            .position(|resource| std::ptr::eq(resource, result.resource))
-            .unwrap_or(0);
+        let index = result.index;
         let mut suppress = |rule_id: &str,
                             finding: Option<&str>,
                             ledger_only: bool|

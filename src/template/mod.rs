@@ -5,6 +5,8 @@
 //! This module only reads; it never evaluates conditions or resolves intrinsics (that is the rules' business,
 //! with cdk-nag's semantics).
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use crate::config::Position;
@@ -17,6 +19,20 @@ pub struct Template {
     pub document: Value,
     /// Resources in document order.
     pub resources: Vec<Resource>,
+    /// Indexes into `resources` by resource type, so cross-resource rules stay linear on large templates.
+    by_type: BTreeMap<String, Vec<usize>>,
+}
+
+impl Template {
+    /// Resources of one type, in document order.
+    pub fn of_type<'a>(&'a self, resource_type: &str) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.by_type
+            .get(resource_type)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(move |index| &self.resources[*index])
+    }
 }
 
 /// One entry of `Resources`.
@@ -69,7 +85,8 @@ pub enum TemplateError {
 
 /// Parses a template from text. JSON is tried when the text starts with `{`; everything else is YAML.
 pub fn parse(file: &str, text: &str) -> Result<Template, TemplateError> {
-    let document = if text.trim_start().starts_with('{') {
+    let is_json = text.trim_start().starts_with('{');
+    let document = if is_json {
         serde_json::from_str::<Value>(text).map_err(|error| TemplateError::Syntax {
             file: file.to_owned(),
             line: error.line(),
@@ -125,10 +142,18 @@ pub fn from_document(
             position: at,
         });
     }
+    let mut by_type: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (index, resource) in resources.iter().enumerate() {
+        by_type
+            .entry(resource.resource_type.clone())
+            .or_default()
+            .push(index);
+    }
     Ok(Template {
         file: file.to_owned(),
         document,
         resources,
+        by_type,
     })
 }
 
@@ -224,7 +249,14 @@ mod tests {
     fn json_positions_and_errors() {
         let text = "{\n  \"Resources\": {\n    \"A\": {\"Type\": \"AWS::SNS::Topic\"},\n    \"B\": {\"Type\": \"AWS::SQS::Queue\", \"Metadata\": {\"aws:cdk:path\": \"S/B/Resource\"}}\n  }\n}\n";
         let template = parse("t.json", text).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(template.resources[1].position.line, 4);
+        assert_eq!(
+            template.resources[1].position,
+            Position { line: 4, column: 5 }
+        );
+        assert_eq!(
+            template.resources[0].position,
+            Position { line: 3, column: 5 }
+        );
         assert_eq!(template.resources[1].report_id(), "S/B/Resource");
         assert_eq!(template.resources[0].report_id(), "A");
         assert!(matches!(
