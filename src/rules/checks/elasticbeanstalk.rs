@@ -1,6 +1,126 @@
-//! Checks for elasticbeanstalk resources.
+//! Checks for Elastic Beanstalk environments: enhanced health reporting, and managed platform updates.
 
-use crate::rules::Check;
+use serde_json::Value;
+
+use crate::rules::value::{get, json_text, read, strict_eq, Kind};
+use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
+use crate::template::Resource;
+
+const ENVIRONMENT: &[&str] = &["AWS::ElasticBeanstalk::Environment"];
 
 /// The checks of this file.
-pub const CHECKS: &[Check] = &[];
+pub const CHECKS: &[Check] = &[
+    Check {
+        name: "ElasticBeanstalkEnhancedHealthReportingEnabled",
+        resource_types: ENVIRONMENT,
+        problem: "The environment uses basic health reporting, which misses application and instance health details",
+        fix: "Add the option setting `Namespace: aws:elasticbeanstalk:healthreporting:system`, `OptionName: SystemType`, `Value: enhanced`",
+        eval: enhanced_health_reporting_enabled,
+    },
+    Check {
+        name: "ElasticBeanstalkManagedUpdatesEnabled",
+        resource_types: ENVIRONMENT,
+        problem: "The environment does not apply platform updates automatically, so security patches wait for someone to install them",
+        fix: "Add the option settings `aws:elasticbeanstalk:managedactions` `ManagedActionsEnabled: 'true'` and `aws:elasticbeanstalk:managedactions:platformupdate` `UpdateLevel: minor` or `patch`",
+        eval: managed_updates_enabled,
+    },
+];
+
+fn verdict(pass: bool) -> Outcome {
+    if pass {
+        Outcome::Compliant
+    } else {
+        Outcome::NonCompliant
+    }
+}
+
+/// JavaScript `for...of` over a resolved value: a list gives its items, a string its characters, and anything
+/// else (an intrinsic object, a number) is not iterable, so cdk-nag throws.
+fn iterate(value: &Value, name: &str) -> Result<Vec<Value>, Thrown> {
+    match value {
+        Value::Array(items) => Ok(items.clone()),
+        Value::String(text) => Ok(text.chars().map(|c| Value::String(c.to_string())).collect()),
+        other => Err(Thrown(format!(
+            "`{name}` is {}, not a list, so its entries cannot be examined",
+            json_text(other)
+        ))),
+    }
+}
+
+/// One option setting as cdk-nag compares it: namespace, option name and value, each strictly (`===`).
+struct OptionSetting {
+    namespace: Option<Value>,
+    option_name: Option<Value>,
+    value: Option<Value>,
+}
+
+impl OptionSetting {
+    fn read(setting: &Value) -> Result<Self, Thrown> {
+        if setting.is_null() {
+            return Err(Thrown("an `OptionSettings` entry is null".to_owned()));
+        }
+        Ok(Self {
+            namespace: read(setting, "Namespace", Kind::String),
+            option_name: read(setting, "OptionName", Kind::String),
+            value: read(setting, "Value", Kind::String),
+        })
+    }
+
+    fn is(&self, namespace: &str, option_name: &str) -> bool {
+        strict_eq(self.namespace.as_ref(), &Value::from(namespace))
+            && strict_eq(self.option_name.as_ref(), &Value::from(option_name))
+    }
+
+    fn value_is(&self, value: &str) -> bool {
+        strict_eq(self.value.as_ref(), &Value::from(value))
+    }
+}
+
+/// The option settings in order; `None` when `OptionSettings` is absent.
+fn option_settings(resource: &Resource) -> Result<Option<Vec<Value>>, Thrown> {
+    get(&resource.properties, "OptionSettings")
+        .map(|settings| iterate(settings, "OptionSettings"))
+        .transpose()
+}
+
+fn enhanced_health_reporting_enabled(resource: &Resource, _: &Context<'_>) -> Verdict {
+    let Some(settings) = option_settings(resource)? else {
+        return Ok(Outcome::NonCompliant);
+    };
+    for setting in &settings {
+        let setting = OptionSetting::read(setting)?;
+        if setting.is("aws:elasticbeanstalk:healthreporting:system", "SystemType")
+            && setting.value_is("enhanced")
+        {
+            return Ok(Outcome::Compliant);
+        }
+    }
+    Ok(Outcome::NonCompliant)
+}
+
+fn managed_updates_enabled(resource: &Resource, _: &Context<'_>) -> Verdict {
+    let Some(settings) = option_settings(resource)? else {
+        return Ok(Outcome::NonCompliant);
+    };
+    let (mut enabled, mut level) = (false, false);
+    for setting in &settings {
+        let setting = OptionSetting::read(setting)?;
+        if setting.is(
+            "aws:elasticbeanstalk:managedactions",
+            "ManagedActionsEnabled",
+        ) && (setting.value.is_none() || setting.value_is("true"))
+        {
+            enabled = true;
+        } else if setting.is(
+            "aws:elasticbeanstalk:managedactions:platformupdate",
+            "UpdateLevel",
+        ) && (setting.value_is("minor") || setting.value_is("patch"))
+        {
+            level = true;
+        }
+        if enabled && level {
+            break;
+        }
+    }
+    Ok(verdict(enabled && level))
+}
