@@ -1,6 +1,343 @@
-//! Checks for iam resources.
+//! Checks for IAM identities and policies: groups without users, users outside groups, inline policies,
+//! policies attached to users, and statements granting admin (`*` on `*`) or full service (`service:*`) access.
+//!
+//! The admin and full-access checks are cdk-nag's regexes over the compact JSON text of the policy, so they depend
+//! on key order (`Action` before `Effect` before `Resource`) and can match across statements; serde_json keeps
+//! keys in authored order, as `JSON.stringify` does.
 
-use crate::rules::Check;
+use fancy_regex::Regex;
+use serde_json::{Map, Value};
+
+use crate::rules::value::{coerce, get, json_text, Kind};
+use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
+use crate::template::Resource;
+
+const POLICY_HOLDERS: &[&str] = &[
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Group",
+    "AWS::IAM::Role",
+];
+
+/// cdk-nag's admin-access regex: an `Action` of `*`, then `"Effect":"Allow"`, then a `Resource` of `*` (or an ARN
+/// ending in `*`).
+const ADMIN_ACCESS: &str = r#""Action":\[?(.*,)?"\*"(,.*)?\]?,"Effect":"Allow","Resource":\[?(.*,)?"(?:arn(?::.*(?::)?)?)?\*"(,.*)?\]?"#;
+
+/// cdk-nag's full-access regex: an `Action` of `*` or `service:*`, followed later by `,"Effect":"Allow"`.
+const FULL_ACCESS: &str = r#""Action":\[?(.*,)?"(?:\w+:)?\*"(,.*)?\]?,"Effect":"Allow""#;
 
 /// The checks of this file.
-pub const CHECKS: &[Check] = &[];
+pub const CHECKS: &[Check] = &[
+    Check {
+        name: "IAMGroupHasUsers",
+        resource_types: &["AWS::IAM::Group"],
+        problem: "No IAM user in this template belongs to the group, so it grants nothing and may be left over",
+        fix: "Add a user to the group (`Groups` of an `AWS::IAM::User` or an `AWS::IAM::UserToGroupAddition`) or delete the group",
+        eval: group_has_users,
+    },
+    Check {
+        name: "IAMNoInlinePolicy",
+        resource_types: &[
+            "AWS::IAM::Group",
+            "AWS::IAM::User",
+            "AWS::IAM::Role",
+            "AWS::IAM::Policy",
+        ],
+        problem: "Permissions are granted through an inline policy, which cannot be reused, versioned or reviewed on its own",
+        fix: "Move the statements into an `AWS::IAM::ManagedPolicy` and attach it with `ManagedPolicyArns`",
+        eval: no_inline_policy,
+    },
+    Check {
+        name: "IAMPolicyNoStatementsWithAdminAccess",
+        resource_types: POLICY_HOLDERS,
+        problem: "A policy statement allows every action on every resource (administrator access)",
+        fix: "Replace `Action: \"*\"` with the actions needed and `Resource: \"*\"` with the ARNs they apply to",
+        eval: no_admin_access,
+    },
+    Check {
+        name: "IAMPolicyNoStatementsWithFullAccess",
+        resource_types: POLICY_HOLDERS,
+        problem: "A policy statement allows every action of a service (`service:*`) or of all services",
+        fix: "List the specific actions needed instead of `service:*` or `*`",
+        eval: no_full_access,
+    },
+    Check {
+        name: "IAMUserGroupMembership",
+        resource_types: &["AWS::IAM::User"],
+        problem: "The IAM user belongs to no group, so its permissions are managed one user at a time",
+        fix: "Set `Groups` on the user and grant permissions through the groups",
+        eval: user_group_membership,
+    },
+    Check {
+        name: "IAMUserNoPolicies",
+        resource_types: &[
+            "AWS::IAM::Policy",
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::User",
+        ],
+        problem: "A policy is attached directly to an IAM user instead of to a group or role",
+        fix: "Remove `Users` from the policy (or `Policies`/`ManagedPolicyArns` from the user) and grant the permissions through a group",
+        eval: user_no_policies,
+    },
+];
+
+fn pass_if(condition: bool) -> Outcome {
+    if condition {
+        Outcome::Compliant
+    } else {
+        Outcome::NonCompliant
+    }
+}
+
+/// Compiles a JavaScript regex source for fancy-regex with JavaScript's meanings: `\w` and `\d` are ASCII only
+/// and `.` stops at every line terminator (`\n`, `\r`, U+2028, U+2029). A source JavaScript would reject makes
+/// cdk-nag throw, hence `Thrown`.
+fn js_regex(source: &str) -> Result<Regex, Thrown> {
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut in_class = false;
+    let mut chars = source.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('w') if in_class => out.push_str("0-9A-Za-z_"),
+                Some('w') => out.push_str("[0-9A-Za-z_]"),
+                Some('d') if in_class => out.push_str("0-9"),
+                Some('d') => out.push_str("[0-9]"),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '.' if !in_class => out.push_str(r"[^\n\r\x{2028}\x{2029}]"),
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    Regex::new(&out).map_err(|error| {
+        Thrown(format!(
+            "the regex `{source}` cdk-nag builds is not valid: {error}"
+        ))
+    })
+}
+
+fn search(regex: &Regex, text: &str) -> Result<bool, Thrown> {
+    regex
+        .is_match(text)
+        .map_err(|error| Thrown(format!("regex search failed: {error}")))
+}
+
+/// JavaScript's `String(value)`, as a template literal writes a resolved value: objects are `[object Object]`,
+/// lists join their items with commas.
+fn js_string(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => number.to_string(),
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items.iter().map(js_string).collect::<Vec<_>>().join(","),
+        Value::Object(_) => "[object Object]".to_owned(),
+    }
+}
+
+/// The two patterns cdk-nag tests a reference to a group against. The name pattern exists only when the group
+/// has a `GroupName`; an intrinsic name is inserted as `[object Object]` (a character class), as cdk-nag does.
+/// Compile errors surface only when a pattern is first used, as `new RegExp` in the loop would throw.
+struct GroupPatterns {
+    id: Result<Regex, Thrown>,
+    name: Option<Result<Regex, Thrown>>,
+}
+
+impl GroupPatterns {
+    fn new(group: &Resource) -> Self {
+        let name =
+            get(&group.properties, "GroupName").map(|name| js_string(&coerce(name, Kind::String)));
+        GroupPatterns {
+            id: js_regex(&format!(r"{}(?![\w])", group.logical_id)),
+            name: name.map(|name| js_regex(&format!(r"{name}(?![\w\-_\.])"))),
+        }
+    }
+
+    /// Whether the JSON text of a group reference names this group.
+    fn matches(&self, text: &str) -> Result<bool, Thrown> {
+        if search(self.id.as_ref().map_err(Clone::clone)?, text)? {
+            return Ok(true);
+        }
+        match &self.name {
+            Some(name) => search(name.as_ref().map_err(Clone::clone)?, text),
+            None => Ok(false),
+        }
+    }
+}
+
+fn group_has_users(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let patterns = GroupPatterns::new(resource);
+    for other in &context.template.resources {
+        let texts: Vec<String> = match other.resource_type.as_str() {
+            // Only a literal list is searched; an intrinsic `Groups` is skipped.
+            "AWS::IAM::User" => match get(&other.properties, "Groups") {
+                Some(Value::Array(groups)) => groups
+                    .iter()
+                    .map(|group| json_text(&coerce(group, Kind::String)))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            // `JSON.stringify(undefined)` is undefined, which the regex test reads as the text "undefined".
+            "AWS::IAM::UserToGroupAddition" => vec![get(&other.properties, "GroupName")
+                .map_or_else(
+                    || "undefined".to_owned(),
+                    |name| json_text(&coerce(name, Kind::String)),
+                )],
+            _ => continue,
+        };
+        for text in texts {
+            if patterns.matches(&text)? {
+                return Ok(Outcome::Compliant);
+            }
+        }
+    }
+    Ok(Outcome::NonCompliant)
+}
+
+fn no_inline_policy(resource: &Resource, _: &Context<'_>) -> Verdict {
+    if resource.resource_type == "AWS::IAM::Policy" {
+        // Every standalone inline policy fails, CDK's `DefaultPolicy` included.
+        return Ok(Outcome::NonCompliant);
+    }
+    // Present counts, an empty list included.
+    Ok(pass_if(get(&resource.properties, "Policies").is_none()))
+}
+
+/// An intrinsic function object as CDK's template import recognises it: one key, `Ref` or `Fn::*`.
+fn is_intrinsic(value: &Value) -> bool {
+    value
+        .as_object()
+        .filter(|map| map.len() == 1)
+        .and_then(|map| map.keys().next())
+        .is_some_and(|key| key == "Ref" || key.starts_with("Fn::"))
+}
+
+/// A `Policies` list as CDK holds it: each entry `{"policyDocument":...,"policyName":...}` (absent keys left out,
+/// the document as authored); an intrinsic, as the whole list or as an entry, stays as authored.
+fn l1_policies(policies: &Value) -> Value {
+    let Value::Array(items) = policies else {
+        return policies.clone();
+    };
+    let rebuilt = items
+        .iter()
+        .map(|item| match item {
+            _ if is_intrinsic(item) => item.clone(),
+            Value::Object(_) | Value::Array(_) | Value::Null => {
+                let mut entry = Map::new();
+                if let Some(document) = get(item, "PolicyDocument") {
+                    entry.insert("policyDocument".to_owned(), document.clone());
+                }
+                if let Some(name) = get(item, "PolicyName") {
+                    entry.insert("policyName".to_owned(), coerce(name, Kind::String));
+                }
+                Value::Object(entry)
+            }
+            other => other.clone(),
+        })
+        .collect();
+    Value::Array(rebuilt)
+}
+
+/// The text the admin and full-access regexes search: the `PolicyDocument` of a policy, or the whole `Policies`
+/// list of a group or role (`None`, meaning pass, when a group or role has none).
+fn policy_text(resource: &Resource) -> Result<Option<String>, Thrown> {
+    let properties = &resource.properties;
+    match resource.resource_type.as_str() {
+        "AWS::IAM::Group" | "AWS::IAM::Role" => {
+            Ok(get(properties, "Policies").map(|policies| json_text(&l1_policies(policies))))
+        }
+        _ => match get(properties, "PolicyDocument") {
+            Some(document) => Ok(Some(json_text(document))),
+            None => Err(Thrown(
+                "`PolicyDocument` is absent, so cdk-nag's text search throws".to_owned(),
+            )),
+        },
+    }
+}
+
+fn no_statement_matching(resource: &Resource, pattern: &str) -> Verdict {
+    let Some(text) = policy_text(resource)? else {
+        return Ok(Outcome::Compliant);
+    };
+    Ok(pass_if(!search(&js_regex(pattern)?, &text)?))
+}
+
+fn no_admin_access(resource: &Resource, _: &Context<'_>) -> Verdict {
+    no_statement_matching(resource, ADMIN_ACCESS)
+}
+
+fn no_full_access(resource: &Resource, _: &Context<'_>) -> Verdict {
+    no_statement_matching(resource, FULL_ACCESS)
+}
+
+fn user_group_membership(resource: &Resource, _: &Context<'_>) -> Verdict {
+    // An empty list passes.
+    Ok(pass_if(get(&resource.properties, "Groups").is_some()))
+}
+
+fn user_no_policies(resource: &Resource, _: &Context<'_>) -> Verdict {
+    let properties = &resource.properties;
+    let attached = if resource.resource_type == "AWS::IAM::User" {
+        get(properties, "Policies").is_some() || get(properties, "ManagedPolicyArns").is_some()
+    } else {
+        get(properties, "Users").is_some()
+    };
+    Ok(pass_if(!attached))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_match(source: &str, text: &str) -> bool {
+        matches!(
+            js_regex(source).map(|regex| search(&regex, text)),
+            Ok(Ok(true))
+        )
+    }
+
+    #[test]
+    fn javascript_regex_classes_are_ascii() {
+        assert!(!is_match(r"a(?![\w])", "ab"));
+        assert!(is_match(r"a(?![\w])", "a\""));
+        assert!(is_match(r"a(?![\w])", "aé"));
+        assert!(is_match("a.b", "axb"));
+        assert!(!is_match("a.b", "a\u{2028}b"));
+        assert!(is_match(r"[\w\-_\.]", "-"));
+    }
+
+    #[test]
+    fn admin_regex_depends_on_key_order() {
+        let text =
+            |statement: &str| format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#);
+        assert!(is_match(
+            ADMIN_ACCESS,
+            &text(r#"{"Action":"*","Effect":"Allow","Resource":"*"}"#)
+        ));
+        assert!(!is_match(
+            ADMIN_ACCESS,
+            &text(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#)
+        ));
+    }
+
+    #[test]
+    fn intrinsic_group_name_becomes_object_object() {
+        assert_eq!(
+            js_string(&serde_json::json!({"Ref": "N"})),
+            "[object Object]"
+        );
+        assert_eq!(js_string(&serde_json::json!(["a", 1])), "a,1");
+    }
+}
