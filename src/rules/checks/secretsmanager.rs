@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, primitive, reference, strict_eq, Kind};
+use crate::rules::value::{get, read, reference, strict_eq, Kind};
 use crate::rules::{Check, Context, Outcome, Verdict};
 use crate::template::Resource;
 
@@ -77,9 +77,10 @@ fn schedules_rotation(schedule: &Resource) -> bool {
     has_function && get(properties, "RotationRules.AutomaticallyAfterDays").is_some()
 }
 
-fn using_kms_key(resource: &Resource, context: &Context<'_>) -> Verdict {
-    // Literal only in cdk-nag 2.27.223 (`NagRules.resolveIfPrimitive`): a `Ref`/`GetAtt` to a key is UNKNOWN.
-    let key = primitive(&resource.properties, "KmsKeyId", Kind::String, context)?;
+fn using_kms_key(resource: &Resource, _: &Context<'_>) -> Verdict {
+    // The rule inventory (nag-rules.md, confirmed by running 2.27.223) reads `KmsKeyId` as authored, not through
+    // the literal-only resolver: a `Ref` or `GetAtt` to a key is present and never equals the AWS managed alias.
+    let key = read(&resource.properties, "KmsKeyId", Kind::String);
     Ok(
         if key.is_none() || strict_eq(key.as_ref(), &Value::from("aws/secretsmanager")) {
             Outcome::NonCompliant
