@@ -313,6 +313,17 @@ fn ses_toggle_creates_one_set_of_dkim_records() {
     );
     assert!(!text(&on).contains(".clinic.example.org.clinic.example.org"));
     assert!(resources(&on).contains_key("SmtpCredentialsSecret"));
+    assert_eq!(
+        count(&on, "AWS::IAM::AccessKey"),
+        0,
+        "the rotation function creates the SMTP user's access keys, not CloudFormation"
+    );
+    let schedule = resource(&on, "SmtpCredentialsRotationSchedule");
+    assert_eq!(
+        schedule["Properties"]["SecretId"]["Ref"],
+        "SmtpCredentialsSecret"
+    );
+    assert_eq!(schedule["Properties"]["RotateImmediatelyOnUpdate"], true);
     let backend = backend_container(&on);
     let secret_names: Vec<&str> = backend["Secrets"]
         .as_array()
@@ -590,4 +601,89 @@ fn database_and_stickiness_settings_come_from_the_environment() {
     let stickiness =
         resource(&rendered, "TargetGroup")["Properties"]["TargetGroupAttributes"].to_string();
     assert!(stickiness.contains("\"900\""), "{stickiness}");
+}
+
+#[test]
+fn secrets_rotate_or_explain_why_and_a_rotation_rolls_the_service() {
+    for environment in [dev(), load("tests/fixtures/environments/all-on.yaml")] {
+        let rendered = render(&environment);
+        let cluster = &resource(&rendered, "DatabaseCluster")["Properties"];
+        assert_eq!(cluster["ManageMasterUserPassword"], true);
+        assert!(cluster.get("MasterUserPassword").is_none());
+        let schedules: Vec<Value> = ids_of_type(&rendered, "AWS::SecretsManager::RotationSchedule")
+            .iter()
+            .map(|id| resource(&rendered, id))
+            .collect();
+        for id in ids_of_type(&rendered, "AWS::SecretsManager::Secret") {
+            let rotated = schedules.iter().any(|schedule| {
+                schedule["Properties"]["SecretId"]["Ref"] == id.as_str()
+                    && schedule["Properties"]["RotationRules"]["AutomaticallyAfterDays"].is_number()
+            });
+            let explained = resource(&rendered, &id)["Metadata"]["cdk_nag"]["rules_to_suppress"]
+                .to_string()
+                .contains("HIPAA.Security-SecretsManagerRotationEnabled");
+            assert!(
+                rotated || explained,
+                "{id} neither rotates nor says why not"
+            );
+        }
+        let pattern =
+            resource(&rendered, "SecretRotationRule")["Properties"]["EventPattern"].to_string();
+        assert!(pattern.contains("RotationSucceeded"), "{pattern}");
+        assert!(pattern.contains("MasterUserSecret.SecretArn"), "{pattern}");
+        assert_eq!(
+            pattern.contains("SmtpCredentialsSecret"),
+            resources(&rendered).contains_key("SmtpCredentialsSecret"),
+            "{pattern}"
+        );
+        let policy = resource(&rendered, "RestartServiceFunctionPolicy")["Properties"]
+            ["PolicyDocument"]
+            .to_string();
+        assert!(
+            policy.contains("\"ecs:UpdateService\"")
+                && policy.contains("{\"Ref\":\"OpenmrsService\"}"),
+            "{policy}"
+        );
+    }
+}
+
+#[test]
+fn data_buckets_are_backed_up_and_the_others_say_why_not() {
+    let mut no_trail = dev();
+    no_trail.features.cloudtrail = false;
+    for environment in [
+        no_trail,
+        dev(),
+        load("tests/fixtures/environments/all-on.yaml"),
+    ] {
+        let rendered = render(&environment);
+        let selection = &ids_of_type(&rendered, "AWS::Backup::BackupSelection")[0];
+        let selection = resource(&rendered, selection).to_string();
+        let mut data_buckets = 0;
+        for id in ids_of_type(&rendered, "AWS::S3::Bucket") {
+            let log_bucket = matches!(id.as_str(), "AccessLogBucket" | "LoadBalancerLogBucket");
+            data_buckets += usize::from(!log_bucket);
+            assert_eq!(
+                selection.contains(&format!("\"{id}\"")),
+                !log_bucket,
+                "{id} in {selection}"
+            );
+            let metadata = resource(&rendered, &id)["Metadata"].to_string();
+            assert!(
+                metadata.contains("HIPAA.Security-S3BucketReplicationEnabled"),
+                "{id}: {metadata}"
+            );
+        }
+        let role = resource(&rendered, "BackupSelectionRole").to_string();
+        assert_eq!(
+            role.matches("AWSBackupServiceRolePolicyForS3Backup")
+                .count(),
+            if data_buckets > 0 { 2 } else { 0 },
+            "attached and acknowledged only when buckets are selected: {role}"
+        );
+        for id in ids_of_type(&rendered, "AWS::RDS::DBInstance") {
+            let metadata = resource(&rendered, &id)["Metadata"].to_string();
+            assert!(metadata.contains("HIPAA.Security-RDSInBackupPlan"), "{id}");
+        }
+    }
 }
