@@ -390,3 +390,78 @@ fn every_format_renders_and_list_rules_prints_the_registry() {
         "HIPAA.Security-APIGWCacheEnabledAndEncrypted"
     );
 }
+
+/// Checks a shipped environment in process, with a fixed day so the outcome does not depend on the clock.
+fn check_shipped(name: &str) -> omrs_gitops::pipeline::check::CheckedTemplate {
+    use omrs_gitops::pipeline::check::{check_rendered, CheckOptions};
+    use omrs_gitops::rules::{Compat, Level, Pack};
+    let path = format!("pipelines/{name}.yaml");
+    let environment = omrs_gitops::config::NamedEnvironment {
+        name: name.to_owned(),
+        path: path.clone(),
+        environment: crate::support::load(&path),
+    };
+    let rendered = crate::support::render_env(name, &environment.environment);
+    let options = CheckOptions {
+        packs: vec![Pack::HipaaSecurity],
+        compat: Compat::Improved,
+        fail_on: Level::Warning,
+        today: (2026, 11, 26),
+    };
+    check_rendered(
+        &environment,
+        &rendered,
+        &crate::support::template_set(),
+        &options,
+    )
+    .unwrap_or_else(|failure| panic!("{}", failure.message))
+}
+
+#[test]
+fn shipped_environments_have_no_unsuppressed_hipaa_findings() {
+    use omrs_gitops::rules::suppression::Compliance;
+    for name in ["dev", "staging", "prod"] {
+        let checked = check_shipped(name);
+        let open: Vec<String> = checked
+            .rows
+            .iter()
+            .filter(|row| {
+                matches!(
+                    row.compliance,
+                    Compliance::NonCompliant | Compliance::Unknown(_)
+                )
+            })
+            .map(|row| {
+                format!(
+                    "{} on {} ({:?})",
+                    row.rule.id, row.logical_id, row.compliance
+                )
+            })
+            .collect();
+        assert!(
+            open.is_empty(),
+            "{name} has unsuppressed findings:\n{}",
+            open.join("\n")
+        );
+        assert!(
+            checked.expired.is_empty() && checked.stale.is_empty(),
+            "{name}: expired or stale suppressions"
+        );
+        for row in &checked.rows {
+            if let Compliance::Suppressed { reason, .. } = &row.compliance {
+                assert!(reason.len() >= 40, "{name}: the suppression of {} on {} needs a reason an auditor can follow: {reason}", row.rule.id, row.logical_id);
+            }
+        }
+    }
+}
+
+#[test]
+fn shipped_environments_check_reports_match_golden_files() {
+    for name in ["dev", "staging", "prod"] {
+        let checked = check_shipped(name);
+        insta::assert_snapshot!(
+            format!("check-{name}-csv"),
+            omrs_gitops::report::check::csv(&checked)
+        );
+    }
+}
