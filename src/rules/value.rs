@@ -1,12 +1,26 @@
 //! Reading property values with cdk-nag's semantics (nag-rules.md §2.3): absent versus present, the
 //! primitive-only resolver that gives UNKNOWN on intrinsics, coercion of scalars to the property's CloudFormation
-//! type, JavaScript truthiness and loose equality, `ref()`, reference flattening and JSON text.
+//! type, JavaScript truthiness and loose equality, `ref()`, reference flattening and JSON text, and the pieces
+//! of JavaScript that cdk-nag's rule bodies lean on: `String(value)`, `for...of`, `new RegExp(...).test(...)`.
 //!
 //! Checks read properties only through these functions, so the semantics live in one place.
 
+use std::borrow::Cow;
+
+use fancy_regex::Regex;
 use serde_json::Value;
 
-use super::{Compat, Context, Thrown};
+use super::{Compat, Context, Outcome, Thrown};
+
+/// The verdict of a rule that passes or fails: cdk-nag's `return pass ? COMPLIANT : NON_COMPLIANT`. Checks use
+/// it for every two-way decision, so `Findings`, `NotApplicable` and `Unknown` stay explicit where they occur.
+pub fn verdict(pass: bool) -> Outcome {
+    if pass {
+        Outcome::Compliant
+    } else {
+        Outcome::NonCompliant
+    }
+}
 
 /// A property at a dotted path (`LoggingConfiguration.DestinationBucketName`); `None` when absent or null.
 pub fn get<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
@@ -21,9 +35,24 @@ pub fn get<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     }
 }
 
-/// True for objects and arrays: intrinsics (`Ref`, `Fn::If`...) and lists.
+/// True for objects and arrays: intrinsics (`Ref`, `Fn::If`...) and lists. This is JavaScript's
+/// `typeof value === 'object'` on a resolved value, the test cdk-nag's primitive resolver uses to refuse anything
+/// that is not a literal. Compare [`is_intrinsic`], which recognises only intrinsic function objects.
 pub fn is_object_like(value: &Value) -> bool {
     value.is_object() || value.is_array()
+}
+
+/// An intrinsic function object as CDK's template import recognises it: exactly one key, `Ref` or `Fn::*`.
+/// CDK keeps such an object whole (as a token) where it would otherwise rebuild a property's structure, so the
+/// checks that reproduce CDK's in-memory form of a list (`Policies`, `LoadBalancerAttributes`) leave these
+/// entries as authored and rebuild every other entry. Unlike [`is_object_like`], lists and objects with other
+/// keys (`{"Key": ..., "Value": ...}`) are not intrinsics.
+pub fn is_intrinsic(value: &Value) -> bool {
+    value
+        .as_object()
+        .filter(|map| map.len() == 1)
+        .and_then(|map| map.keys().next())
+        .is_some_and(|key| key == "Ref" || key.starts_with("Fn::"))
 }
 
 /// The CloudFormation type of a property, for coercing scalars the way CDK's template import does.
@@ -159,20 +188,78 @@ pub fn js_number(value: &Value) -> Option<f64> {
     }
 }
 
-/// JavaScript's string form of a primitive or array (arrays join with `,`); `None` for plain objects.
-fn js_string(value: &Value) -> Option<String> {
+/// JavaScript's `String(value)`, which is also how a template literal (`${value}`) inserts a value: strings as
+/// they are, `null` as `null`, numbers as JavaScript prints them (`1` for `1.0`, `1e+21`), plain objects
+/// (intrinsics) as `[object Object]`, and lists as `Array.prototype.join` gives them: items joined with `,`,
+/// with `null` items (at any depth) empty. cdk-nag builds regexes and names out of property values with
+/// template literals, so the checks must insert values exactly as it does (an intrinsic table name becomes the
+/// character class `[object Object]`, a list of names one comma-joined name).
+pub fn js_string(value: &Value) -> String {
     match value {
-        Value::Null => Some(String::new()),
-        Value::Bool(flag) => Some(flag.to_string()),
-        Value::Number(number) => Some(number.to_string()),
-        Value::String(text) => Some(text.clone()),
+        Value::Null => "null".to_owned(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => number
+            .as_f64()
+            .map_or_else(|| number.to_string(), js_number_text),
+        Value::String(text) => text.clone(),
         Value::Array(items) => items
             .iter()
-            .map(js_string)
-            .collect::<Option<Vec<_>>>()
-            .map(|parts| parts.join(",")),
-        Value::Object(_) => None,
+            .map(|item| match item {
+                Value::Null => String::new(),
+                other => js_string(other),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        Value::Object(_) => "[object Object]".to_owned(),
     }
+}
+
+/// JavaScript's `Number.prototype.toString()`: the shortest digits that read back as the same number, in plain
+/// notation for magnitudes from 1e-6 up to (not including) 1e21 and in exponent notation (`1e+21`, `1.5e-7`)
+/// outside, with no trailing `.0`.
+fn js_number_text(number: f64) -> String {
+    if number.is_nan() {
+        return "NaN".to_owned();
+    }
+    if number == 0.0 {
+        // `-0` prints as `0`.
+        return "0".to_owned();
+    }
+    if number.is_infinite() {
+        return if number > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .to_owned();
+    }
+    let sign = if number < 0.0 { "-" } else { "" };
+    // Rust's `{:e}` gives the same shortest round-trip digits: `d.ddde<exponent>`.
+    let scientific = format!("{:e}", number.abs());
+    let Some((mantissa, exponent)) = scientific.split_once('e') else {
+        return number.to_string();
+    };
+    let Ok(exponent) = exponent.parse::<i32>() else {
+        return number.to_string();
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    // ECMAScript's k (number of digits) and n (position of the decimal point).
+    let k = digits.len() as i32;
+    let n = exponent + 1;
+    let body = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        let (whole, fraction) = digits.split_at(n as usize);
+        format!("{whole}.{fraction}")
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let point = if rest.is_empty() { "" } else { "." };
+        let exponent_sign = if exponent >= 0 { "+" } else { "-" };
+        format!("{first}{point}{rest}e{exponent_sign}{}", exponent.abs())
+    };
+    format!("{sign}{body}")
 }
 
 /// JavaScript `==` between a (possibly absent) value and a literal: `5439 == "5439"` and `1 == true` hold,
@@ -186,13 +273,13 @@ pub fn loose_eq(value: Option<&Value>, literal: &Value) -> bool {
         (Value::Object(_), _) | (_, Value::Object(_)) => false,
         (Value::String(a), Value::String(b)) => a == b,
         (Value::Array(_), other) | (other, Value::Array(_)) => {
-            let array = if value.is_array() { value } else { literal };
-            match (js_string(array), other) {
-                (Some(text), Value::String(b)) => &text == b,
-                (Some(text), other) => {
+            // The list is converted to its string form first (`[1] == 1`, `["a"] == "a"`).
+            let text = js_string(if value.is_array() { value } else { literal });
+            match other {
+                Value::String(b) => &text == b,
+                other => {
                     js_number(&Value::String(text)).is_some_and(|n| Some(n) == js_number(other))
                 }
-                _ => false,
             }
         }
         _ => match (js_number(value), js_number(literal)) {
@@ -259,8 +346,8 @@ pub fn flatten(value: Option<&Value>) -> String {
                 return match inner {
                     Value::Array(parts) => format!(
                         "<{}.{}>",
-                        parts.first().map(js_string_lossy).unwrap_or_default(),
-                        parts.get(1).map(js_string_lossy).unwrap_or_default()
+                        parts.first().map(js_string).unwrap_or_default(),
+                        parts.get(1).map(js_string).unwrap_or_default()
                     ),
                     // The string form is indexed character by character, as cdk-nag does.
                     Value::String(text) => {
@@ -278,7 +365,7 @@ pub fn flatten(value: Option<&Value>) -> String {
                 return flatten(Some(inner));
             }
             if let Some(inner) = map.get("Ref") {
-                return format!("<{}>", js_string_lossy(inner));
+                return format!("<{}>", js_string(inner));
             }
             json_text(value)
         }
@@ -286,14 +373,92 @@ pub fn flatten(value: Option<&Value>) -> String {
     }
 }
 
-fn js_string_lossy(value: &Value) -> String {
-    js_string(value).unwrap_or_else(|| "[object Object]".to_owned())
-}
-
 /// A value as a list when it is a JSON array; intrinsic objects have no length (cdk-nag treats them as
 /// non-empty in "non-empty list" tests).
 pub fn as_list(value: Option<&Value>) -> Option<&Vec<Value>> {
     value.and_then(Value::as_array)
+}
+
+/// JavaScript's `for (const item of value)`, which cdk-nag uses to walk list properties: a list gives its items
+/// and a string its characters (one-character strings, which have none of the properties a check reads); an
+/// absent value, `null`, a number, a boolean or an object (any intrinsic in place of the list) is not
+/// iterable, so the rule throws and the verdict is UNKNOWN. `name` is the property path the rule iterates, for
+/// the reason. Items are borrowed from the template; only characters are built.
+pub fn for_of<'a>(value: Option<&'a Value>, name: &str) -> Result<Vec<Cow<'a, Value>>, Thrown> {
+    match value {
+        Some(Value::Array(items)) => Ok(items.iter().map(Cow::Borrowed).collect()),
+        Some(Value::String(text)) => Ok(text
+            .chars()
+            .map(|c| Cow::Owned(Value::String(c.to_string())))
+            .collect()),
+        Some(other) => Err(Thrown(format!(
+            "`{name}` is {}, not a list, so the rule cannot iterate it",
+            truncate(&json_text(other), 120)
+        ))),
+        None => Err(Thrown(format!(
+            "`{name}` is absent, so the rule cannot iterate it"
+        ))),
+    }
+}
+
+/// JavaScript's `new RegExp(source)` for the regexes cdk-nag builds at evaluation time, often with logical IDs
+/// and property values inserted unescaped. The source is translated to fancy-regex with JavaScript's meanings
+/// (fancy-regex, like the `regex` crate, is Unicode-aware where JavaScript without the `u` flag is not):
+/// `\w` and `\d`, inside or outside a character class, are ASCII only (`[0-9A-Za-z_]`, `[0-9]`), and `.`
+/// outside a class matches any character but a line terminator (`\n`, `\r`, U+2028, U+2029). Other escapes
+/// (`\W`, `\D`, `\s`, `\b`) are passed through unchanged. A source that does not compile (a name with an
+/// unbalanced `(`) makes `new RegExp` throw in cdk-nag, hence `Thrown`.
+pub fn regex(source: &str) -> Result<Regex, Thrown> {
+    Regex::new(&javascript_to_fancy(source)).map_err(|error| {
+        Thrown(format!(
+            "the regex `{source}` built from the template is not valid: {error}"
+        ))
+    })
+}
+
+/// [`regex`]'s translation of a JavaScript regex source.
+fn javascript_to_fancy(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut in_class = false;
+    let mut chars = source.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('w') if in_class => out.push_str("0-9A-Za-z_"),
+                Some('w') => out.push_str("[0-9A-Za-z_]"),
+                Some('d') if in_class => out.push_str("0-9"),
+                Some('d') => out.push_str("[0-9]"),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '.' if !in_class => out.push_str(r"[^\n\r\x{2028}\x{2029}]"),
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// JavaScript's `regex.test(text)` (or `text.search(regex) >= 0`): an unanchored search. fancy-regex can give
+/// up on a pathological backtracking pattern where JavaScript would keep going; that is reported as the rule
+/// throwing rather than as a verdict.
+pub fn regex_test(regex: &Regex, text: &str) -> Result<bool, Thrown> {
+    regex.is_match(text).map_err(|error| {
+        Thrown(format!(
+            "matching the regex `{}` failed: {error}",
+            regex.as_str()
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -365,5 +530,130 @@ mod tests {
             json!({"Fn::GetAtt": "B.Arn"})
         );
         assert_eq!(referenced_id(&json!("A")), None);
+    }
+
+    #[test]
+    fn verdicts() {
+        assert_eq!(verdict(true), Outcome::Compliant);
+        assert_eq!(verdict(false), Outcome::NonCompliant);
+    }
+
+    #[test]
+    fn string_conversion_follows_javascript() {
+        assert_eq!(js_string(&json!(null)), "null");
+        assert_eq!(js_string(&json!("orders")), "orders");
+        assert_eq!(js_string(&json!(true)), "true");
+        assert_eq!(js_string(&json!({"Ref": "X"})), "[object Object]");
+        // Lists join with `,`; null items are empty at any depth, objects inside are `[object Object]`.
+        assert_eq!(js_string(&json!(["a", null, 1])), "a,,1");
+        assert_eq!(
+            js_string(&json!([["a", null], [], {"Ref": "X"}])),
+            "a,,,[object Object]"
+        );
+        assert_eq!(js_string(&json!([])), "");
+        // Numbers as JavaScript prints them.
+        assert_eq!(js_string(&json!(5439)), "5439");
+        assert_eq!(js_string(&json!(-1)), "-1");
+        assert_eq!(js_string(&json!(1.0)), "1");
+        assert_eq!(js_string(&json!(-0.0)), "0");
+        assert_eq!(js_string(&json!(0.5)), "0.5");
+        assert_eq!(js_string(&json!(123.456)), "123.456");
+        assert_eq!(js_string(&json!(0.000001)), "0.000001");
+        assert_eq!(js_string(&json!(1.5e-7)), "1.5e-7");
+        assert_eq!(js_string(&json!(1e20)), "100000000000000000000");
+        assert_eq!(js_string(&json!(1e21)), "1e+21");
+        assert_eq!(js_string(&json!(1.25e22)), "1.25e+22");
+        assert_eq!(
+            js_string(&json!(9_007_199_254_740_993_u64)),
+            "9007199254740992"
+        );
+    }
+
+    #[test]
+    fn loose_equality_converts_lists_to_strings() {
+        assert!(loose_eq(Some(&json!([1.0])), &json!("1")));
+        assert!(loose_eq(Some(&json!([null])), &json!("")));
+        assert!(loose_eq(
+            Some(&json!([{"Ref": "X"}])),
+            &json!("[object Object]")
+        ));
+        assert!(!loose_eq(Some(&json!([{"Ref": "X"}])), &json!(0)));
+    }
+
+    #[test]
+    fn for_of_follows_javascript() {
+        let list = json!([{"Name": "a"}, null]);
+        let items = for_of(Some(&list), "List").map(|items| items.len());
+        assert_eq!(items, Ok(2));
+        let text = json!("ab");
+        let Ok(characters) = for_of(Some(&text), "List") else {
+            panic!("a string is iterable");
+        };
+        assert_eq!(
+            characters,
+            [Cow::Owned::<Value>(json!("a")), Cow::Owned(json!("b"))]
+        );
+        // Characters are not null: a check that throws on null entries does not throw on them.
+        assert!(characters
+            .iter()
+            .all(|c| !c.is_null() && get(c, "Name").is_none()));
+        for not_iterable in [json!({"Ref": "L"}), json!(1), json!(true)] {
+            let Err(Thrown(reason)) = for_of(Some(&not_iterable), "Listeners") else {
+                panic!("{not_iterable} is not iterable");
+            };
+            assert!(reason.contains("`Listeners`"), "{reason}");
+        }
+        assert!(for_of(None, "Listeners").is_err());
+    }
+
+    fn found(source: &str, text: &str) -> bool {
+        matches!(
+            regex(source).map(|regex| regex_test(&regex, text)),
+            Ok(Ok(true))
+        )
+    }
+
+    #[test]
+    fn regexes_follow_javascript() {
+        // `\w` and `\d` are ASCII only, inside and outside classes.
+        assert!(!found(r"a(?![\w])", "ab"));
+        assert!(found(r"a(?![\w])", "a\""));
+        assert!(found(r"a(?![\w])", "aé"));
+        assert!(found(r"a\w", "a_"));
+        assert!(!found(r"a\w", "aé"));
+        assert!(!found(r"\d", "٣"));
+        assert!(found(r"[\w\-_\.]", "-"));
+        // `.` stops at every line terminator; inside a class it is a literal dot.
+        assert!(found("a.b", "axb"));
+        assert!(!found("a.b", "a\u{2028}b"));
+        assert!(!found("a.b", "a\rb"));
+        assert!(!found("a[.]b", "axb"));
+        // Escaped brackets do not open a class.
+        assert!(found(r"\[.\]", "[x]"));
+        // Unanchored, with look-ahead.
+        assert!(found("Table(?![\\w])", r#"{"Fn::GetAtt":["Table","Arn"]}"#));
+        // An unbalanced name inserted into a pattern throws.
+        assert!(regex("Bucket(").is_err());
+    }
+
+    #[test]
+    fn intrinsics_and_object_likes() {
+        assert!(is_intrinsic(&json!({"Ref": "X"})));
+        assert!(is_intrinsic(&json!({"Fn::GetAtt": ["X", "Arn"]})));
+        assert!(!is_intrinsic(&json!({"Key": "k", "Value": "v"})));
+        assert!(!is_intrinsic(&json!({"Ref": "X", "Other": 1})));
+        assert!(!is_intrinsic(&json!(["Ref"])));
+        assert!(!is_intrinsic(&json!("Ref")));
+        assert!(is_object_like(&json!({"Key": "k"})));
+        assert!(is_object_like(&json!([])));
+    }
+
+    #[test]
+    fn flattening_inserts_values_as_template_literals_do() {
+        // `<${resource}.${attribute}>`: each part as JavaScript's `String` gives it.
+        assert_eq!(
+            flatten(Some(&json!({"Fn::GetAtt": [{"Ref": "A"}, 1.0]}))),
+            "<[object Object].1>"
+        );
     }
 }

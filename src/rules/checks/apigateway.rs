@@ -3,8 +3,10 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, json_text, loose_eq, primitive, read, strict_eq, truthy, Kind};
-use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
+use crate::rules::value::{
+    for_of, get, loose_eq, primitive, read, strict_eq, truthy, verdict, Kind,
+};
+use crate::rules::{Check, Context, Thrown, Verdict};
 use crate::template::Resource;
 
 const STAGE: &[&str] = &["AWS::ApiGateway::Stage"];
@@ -41,42 +43,23 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn verdict(pass: bool) -> Outcome {
-    if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
-/// JavaScript `for...of` over a resolved value: a list gives its items, a string its characters, and anything
-/// else (an intrinsic object, a number) is not iterable, so cdk-nag throws.
-fn iterate(value: &Value, name: &str) -> Result<Vec<Value>, Thrown> {
-    match value {
-        Value::Array(items) => Ok(items.clone()),
-        Value::String(text) => Ok(text.chars().map(|c| Value::String(c.to_string())).collect()),
-        other => Err(Thrown(format!(
-            "`{name}` is {}, not a list, so its entries cannot be examined",
-            json_text(other)
-        ))),
-    }
-}
-
 /// Whether some `MethodSettings` entry that applies to every method (`HttpMethod == '*'`) and path
 /// (`ResourcePath == '/*'`) satisfies `test`. Absent `MethodSettings` gives `false`.
 fn some_catch_all_setting(resource: &Resource, test: fn(&Value) -> bool) -> Result<bool, Thrown> {
     let Some(settings) = get(&resource.properties, "MethodSettings") else {
         return Ok(false);
     };
-    Ok(iterate(settings, "MethodSettings")?.iter().any(|setting| {
-        loose_eq(
-            read(setting, "HttpMethod", Kind::String).as_ref(),
-            &Value::from("*"),
-        ) && loose_eq(
-            read(setting, "ResourcePath", Kind::String).as_ref(),
-            &Value::from("/*"),
-        ) && test(setting)
-    }))
+    Ok(for_of(Some(settings), "MethodSettings")?
+        .iter()
+        .any(|setting| {
+            loose_eq(
+                read(setting, "HttpMethod", Kind::String).as_ref(),
+                &Value::from("*"),
+            ) && loose_eq(
+                read(setting, "ResourcePath", Kind::String).as_ref(),
+                &Value::from("/*"),
+            ) && test(setting)
+        }))
 }
 
 fn cache_enabled_and_encrypted(resource: &Resource, _: &Context<'_>) -> Verdict {

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, loose_eq, primitive, strict_eq, Kind};
+use crate::rules::value::{get, loose_eq, primitive, strict_eq, verdict, Kind};
 use crate::rules::{Check, Context, Outcome, Verdict};
 use crate::template::Resource;
 
@@ -24,14 +24,6 @@ pub const CHECKS: &[Check] = &[
         eval: launch_config_public_ip_disabled,
     },
 ];
-
-fn verdict(pass: bool) -> Outcome {
-    if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
 
 /// JavaScript's `value != undefined && value.length > 0`: a list or string with items; an intrinsic object has
 /// no length and does not count.

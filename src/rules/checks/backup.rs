@@ -8,16 +8,17 @@
 //! recognised, and the ID is inserted into the regex unescaped.
 
 use fancy_regex::Regex;
-use serde_json::Value;
 
-use crate::rules::value::{as_list, get, json_text, read, Kind};
-use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
+use crate::rules::value::{
+    as_list, get, js_string, json_text, read, regex, regex_test, verdict, Kind,
+};
+use crate::rules::{Check, Context, Thrown, Verdict};
 use crate::template::Resource;
 
-/// JavaScript's `(?![\w])`: not followed by an ASCII word character.
-const WORD_END: &str = "(?![A-Za-z0-9_])";
-/// JavaScript's `(?![\w\-_\.])`: not followed by a word character, `-` or `.`.
-pub(super) const NAME_END: &str = "(?![A-Za-z0-9_.\\-])";
+/// cdk-nag's end of a logical ID: not followed by a word character.
+const WORD_END: &str = r"(?![\w])";
+/// cdk-nag's end of a name: not followed by a word character, `-` or `.`.
+pub(super) const NAME_END: &str = r"(?![\w\-_\.])";
 
 /// The checks of this file.
 pub const CHECKS: &[Check] = &[
@@ -51,56 +52,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn verdict(pass: bool) -> Outcome {
-    if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
-/// JavaScript's `String(value)`, as a template literal inserts a value: strings as they are, lists joined with
-/// `,`, plain objects (intrinsics) as `[object Object]`.
-pub(super) fn interpolated(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_owned(),
-        Value::String(text) => text.clone(),
-        Value::Bool(flag) => flag.to_string(),
-        Value::Number(number) => number.to_string(),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| {
-                if item.is_null() {
-                    String::new()
-                } else {
-                    interpolated(item)
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        Value::Object(_) => "[object Object]".to_owned(),
-    }
-}
-
-/// Compiles a regex built at evaluation time; one cdk-nag could not build (an odd name) makes it throw.
-pub(super) fn compile(pattern: &str) -> Result<Regex, Thrown> {
-    Regex::new(pattern).map_err(|error| {
-        Thrown(format!(
-            "the pattern `{pattern}` built from the template is not a valid regex: {error}"
-        ))
-    })
-}
-
-/// An unanchored regex test.
-pub(super) fn matches(regex: &Regex, text: &str) -> Result<bool, Thrown> {
-    regex.is_match(text).map_err(|error| {
-        Thrown(format!(
-            "matching `{}` against {text} failed: {error}",
-            regex.as_str()
-        ))
-    })
-}
-
 /// Whether some backup selection of the template lists a resource whose JSON text matches one of `patterns`.
 /// Patterns are compiled when first needed, as cdk-nag builds them, so a bad one throws only when reached.
 fn in_backup_selection(context: &Context<'_>, patterns: &[String]) -> Result<bool, Thrown> {
@@ -121,9 +72,9 @@ fn in_backup_selection(context: &Context<'_>, patterns: &[String]) -> Result<boo
             for (pattern, slot) in patterns.iter().zip(compiled.iter_mut()) {
                 let regex = match slot {
                     Some(regex) => regex,
-                    None => slot.insert(compile(pattern)?),
+                    None => slot.insert(regex(pattern)?),
                 };
-                if matches(regex, &text)? {
+                if regex_test(regex, &text)? {
                     return Ok(true);
                 }
             }
@@ -142,7 +93,7 @@ fn dynamodb_in_backup_plan(resource: &Resource, context: &Context<'_>) -> Verdic
     let mut patterns = vec![format!("{}{WORD_END}", resource.logical_id)];
     // A table name also counts as `table/<name>`; an intrinsic name is inserted as `[object Object]`.
     if let Some(name) = read(&resource.properties, "TableName", Kind::String) {
-        patterns.push(format!("table/{}{NAME_END}", interpolated(&name)));
+        patterns.push(format!("table/{}{NAME_END}", js_string(&name)));
     }
     Ok(verdict(in_backup_selection(context, &patterns)?))
 }
@@ -164,7 +115,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::rules::Compat;
+    use crate::rules::{Compat, Outcome};
 
     fn verdicts(text: &str) -> Vec<(String, Outcome)> {
         let template = crate::template::parse("t.yaml", text).expect("template parses");
@@ -206,15 +157,5 @@ mod tests {
         );
         assert_eq!(results[0], ("Listed".to_owned(), Outcome::Compliant));
         assert!(matches!(results[1].1, Outcome::Unknown(_)), "{results:?}");
-    }
-
-    #[test]
-    fn interpolation_follows_javascript() {
-        assert_eq!(
-            interpolated(&serde_json::json!({"Ref": "X"})),
-            "[object Object]"
-        );
-        assert_eq!(interpolated(&serde_json::json!(["a", null, 1])), "a,,1");
-        assert_eq!(interpolated(&serde_json::json!("orders")), "orders");
     }
 }

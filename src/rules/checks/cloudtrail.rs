@@ -1,7 +1,7 @@
 //! Checks for CloudTrail trails: delivery to CloudWatch Logs, encryption, log file validation.
 
-use crate::rules::value::{get, loose_eq, primitive, Kind};
-use crate::rules::{Check, Context, Outcome, Verdict};
+use crate::rules::value::{get, loose_eq, primitive, verdict, Kind};
+use crate::rules::{Check, Context, Verdict};
 use crate::template::Resource;
 
 const TRAIL: &[&str] = &["AWS::CloudTrail::Trail"];
@@ -31,20 +31,14 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn present(resource: &Resource, path: &str) -> Outcome {
-    if get(&resource.properties, path).is_some() {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
 fn cloud_watch_logs_enabled(resource: &Resource, _: &Context<'_>) -> Verdict {
-    Ok(present(resource, "CloudWatchLogsLogGroupArn"))
+    Ok(verdict(
+        get(&resource.properties, "CloudWatchLogsLogGroupArn").is_some(),
+    ))
 }
 
 fn encryption_enabled(resource: &Resource, _: &Context<'_>) -> Verdict {
-    Ok(present(resource, "KMSKeyId"))
+    Ok(verdict(get(&resource.properties, "KMSKeyId").is_some()))
 }
 
 fn log_file_validation_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -55,11 +49,8 @@ fn log_file_validation_enabled(resource: &Resource, context: &Context<'_>) -> Ve
         context,
     )?;
     // cdk-nag compares loosely with `true`, so `1` passes too.
-    Ok(
-        if loose_eq(value.as_ref(), &serde_json::Value::Bool(true)) {
-            Outcome::Compliant
-        } else {
-            Outcome::NonCompliant
-        },
-    )
+    Ok(verdict(loose_eq(
+        value.as_ref(),
+        &serde_json::Value::Bool(true),
+    )))
 }

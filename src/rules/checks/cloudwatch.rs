@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, read, strict_eq, truthy, Kind};
+use crate::rules::value::{get, read, strict_eq, truthy, verdict, Kind};
 use crate::rules::{Check, Context, Outcome, Verdict};
 use crate::template::Resource;
 
@@ -33,14 +33,6 @@ pub const CHECKS: &[Check] = &[
         eval: log_group_retention_period,
     },
 ];
-
-fn verdict(pass: bool) -> Outcome {
-    if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
 
 /// JavaScript's `value ? value.length : 0`: falsy values count 0, lists and strings their length, and anything
 /// else (an intrinsic object standing for a list) has no length: `None`, which makes the sum NaN.

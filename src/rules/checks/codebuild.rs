@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, json_text, loose_eq, primitive, Kind};
+use crate::rules::value::{for_of, get, loose_eq, primitive, verdict, Kind};
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
@@ -27,27 +27,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn verdict(pass: bool) -> Outcome {
-    if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
-/// JavaScript `for...of` over a resolved value: a list gives its items, a string its characters, and anything
-/// else (an intrinsic object, a number) is not iterable, so cdk-nag throws.
-fn iterate(value: &Value, name: &str) -> Result<Vec<Value>, Thrown> {
-    match value {
-        Value::Array(items) => Ok(items.clone()),
-        Value::String(text) => Ok(text.chars().map(|c| Value::String(c.to_string())).collect()),
-        other => Err(Thrown(format!(
-            "`{name}` is {}, not a list, so its entries cannot be examined",
-            json_text(other)
-        ))),
-    }
-}
-
 /// The `Environment` property, which cdk-nag reads a member of without checking it exists.
 fn environment(resource: &Resource) -> Result<&Value, Thrown> {
     get(&resource.properties, "Environment").ok_or_else(|| {
@@ -59,7 +38,7 @@ fn env_var_aws_cred(resource: &Resource, context: &Context<'_>) -> Verdict {
     let Some(variables) = get(environment(resource)?, "EnvironmentVariables") else {
         return Ok(Outcome::Compliant);
     };
-    for variable in iterate(variables, "Environment.EnvironmentVariables")? {
+    for variable in for_of(Some(variables), "Environment.EnvironmentVariables")? {
         if variable.is_null() {
             return Err(Thrown("an `EnvironmentVariables` entry is null".to_owned()));
         }

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{primitive, strict_eq, Kind};
-use crate::rules::{Check, Context, Outcome, Verdict};
+use crate::rules::value::{primitive, strict_eq, verdict, Kind};
+use crate::rules::{Check, Context, Verdict};
 use crate::template::Resource;
 
 /// The checks of this file.
@@ -23,9 +23,5 @@ fn replication_not_public(resource: &Resource, context: &Context<'_>) -> Verdict
         context,
     )?;
     // Strict: only the boolean `false` passes; absent fails.
-    Ok(if strict_eq(public.as_ref(), &Value::Bool(false)) {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    })
+    Ok(verdict(strict_eq(public.as_ref(), &Value::Bool(false))))
 }

@@ -3,8 +3,11 @@
 
 use serde_json::Value;
 
-use super::backup::{compile, interpolated, matches, NAME_END};
-use crate::rules::value::{get, json_text, primitive, read, reference, strict_eq, truthy, Kind};
+use super::backup::NAME_END;
+use crate::rules::value::{
+    get, js_string, json_text, primitive, read, reference, regex, regex_test, strict_eq, truthy,
+    verdict, Kind,
+};
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
@@ -28,14 +31,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn verdict(pass: bool) -> Outcome {
-    if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
 /// What must be covered by scalable targets: `None` for the table itself, `Some(name)` for a global secondary
 /// index (its `IndexName` as a template literal would insert it; a literal `''` counts as the table, as in
 /// cdk-nag).
@@ -53,7 +48,7 @@ fn capacity_slots(properties: &Value) -> Result<Vec<Slot>, Thrown> {
             }
             slots.push(match read(index, "IndexName", Kind::String) {
                 Some(Value::String(name)) if name.is_empty() => None,
-                Some(name) => Some(interpolated(&name)),
+                Some(name) => Some(js_string(&name)),
                 None => Some("undefined".to_owned()),
             });
         }
@@ -103,9 +98,9 @@ fn covered_slot(
             .collect::<Vec<_>>()
             .join("|");
         // Built before the dimension is compared, so a bad pattern throws either way.
-        let regex = compile(&pattern)?;
+        let regex = regex(&pattern)?;
         if strict_eq(scalable_dimension.as_ref(), &Value::from(wanted))
-            && matches(&regex, &resource_id)?
+            && regex_test(&regex, &resource_id)?
         {
             return Ok(Some(position));
         }
@@ -122,7 +117,7 @@ fn auto_scaling_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
     }
     let table = TableKeys {
         logical_id: &resource.logical_id,
-        name: read(properties, "TableName", Kind::String).map(|name| interpolated(&name)),
+        name: read(properties, "TableName", Kind::String).map(|name| js_string(&name)),
     };
     let mut writes = capacity_slots(properties)?;
     let mut reads = writes.clone();

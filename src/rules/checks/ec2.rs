@@ -6,8 +6,8 @@
 use serde_json::Value;
 
 use crate::rules::value::{
-    coerce, get, json_text, loose_eq, primitive, read, reference, resolve_primitive, strict_eq,
-    truthy, Kind,
+    coerce, for_of, get, loose_eq, primitive, read, reference, resolve_primitive, strict_eq,
+    truthy, verdict, Kind,
 };
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
@@ -83,27 +83,6 @@ pub const CHECKS: &[Check] = &[
         eval: instances_in_vpc,
     },
 ];
-
-fn verdict(pass: bool) -> Outcome {
-    if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
-/// JavaScript `for...of` over a resolved value: a list gives its items, a string its characters, and anything
-/// else (an intrinsic object, a number) is not iterable, so cdk-nag throws.
-fn iterate(value: &Value, name: &str) -> Result<Vec<Value>, Thrown> {
-    match value {
-        Value::Array(items) => Ok(items.clone()),
-        Value::String(text) => Ok(text.chars().map(|c| Value::String(c.to_string())).collect()),
-        other => Err(Thrown(format!(
-            "`{name}` is {}, not a list, so its entries cannot be examined",
-            json_text(other)
-        ))),
-    }
-}
 
 fn ebs_optimized_instance(resource: &Resource, context: &Context<'_>) -> Verdict {
     let properties = &resource.properties;
@@ -241,7 +220,7 @@ fn no_public_ip(resource: &Resource, context: &Context<'_>) -> Verdict {
     let Some(interfaces) = get(&resource.properties, "NetworkInterfaces") else {
         return Ok(Outcome::Compliant);
     };
-    for interface in iterate(interfaces, "NetworkInterfaces")? {
+    for interface in for_of(Some(interfaces), "NetworkInterfaces")? {
         if interface.is_null() {
             return Err(Thrown("a `NetworkInterfaces` entry is null".to_owned()));
         }

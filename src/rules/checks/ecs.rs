@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, json_text, primitive, read, strict_eq, Kind};
+use crate::rules::value::{for_of, get, json_text, primitive, read, strict_eq, Kind};
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
@@ -15,19 +15,6 @@ pub const CHECKS: &[Check] = &[Check {
     fix: "For `NetworkMode: host`, give every container `Privileged: true` and a `User` that is neither `root` nor `0` (user or group), or use `awsvpc`",
     eval: user_for_host_mode,
 }];
-
-/// JavaScript `for...of` over a resolved value: a list gives its items, a string its characters, and anything
-/// else (an intrinsic object, a number) is not iterable, so cdk-nag throws.
-fn iterate(value: &Value, name: &str) -> Result<Vec<Value>, Thrown> {
-    match value {
-        Value::Array(items) => Ok(items.clone()),
-        Value::String(text) => Ok(text.chars().map(|c| Value::String(c.to_string())).collect()),
-        other => Err(Thrown(format!(
-            "`{name}` is {}, not a list, so its entries cannot be examined",
-            json_text(other)
-        ))),
-    }
-}
 
 /// Whether a `User` value (`user`, `user:group`, `uid:gid`) names root in any of its parts, case-insensitively.
 fn names_root(user: &str) -> bool {
@@ -66,7 +53,7 @@ fn user_for_host_mode(resource: &Resource, context: &Context<'_>) -> Verdict {
     let Some(containers) = get(properties, "ContainerDefinitions") else {
         return Ok(Outcome::Compliant);
     };
-    for container in iterate(containers, "ContainerDefinitions")? {
+    for container in for_of(Some(containers), "ContainerDefinitions")? {
         if !container_passes(&container, context)? {
             return Ok(Outcome::NonCompliant);
         }

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{primitive, strict_eq, Kind};
-use crate::rules::{Check, Context, Outcome, Verdict};
+use crate::rules::value::{primitive, strict_eq, verdict, Kind};
+use crate::rules::{Check, Context, Verdict};
 use crate::template::Resource;
 
 /// The checks of this file.
@@ -18,9 +18,5 @@ pub const CHECKS: &[Check] = &[Check {
 fn encrypted(resource: &Resource, context: &Context<'_>) -> Verdict {
     let encrypted = primitive(&resource.properties, "Encrypted", Kind::Boolean, context)?;
     // Only an explicit `false` fails; absent passes, as cdk-nag has it.
-    Ok(if strict_eq(encrypted.as_ref(), &Value::Bool(false)) {
-        Outcome::NonCompliant
-    } else {
-        Outcome::Compliant
-    })
+    Ok(verdict(!strict_eq(encrypted.as_ref(), &Value::Bool(false))))
 }

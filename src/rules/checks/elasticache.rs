@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, js_number, primitive, Kind};
-use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
+use crate::rules::value::{get, js_number, primitive, verdict, Kind};
+use crate::rules::{Check, Context, Thrown, Verdict};
 use crate::template::Resource;
 
 /// The shortest snapshot retention that passes, in days.
@@ -54,9 +54,5 @@ fn redis_cluster_automatic_backup(resource: &Resource, context: &Context<'_>) ->
     };
     // Resolved for every engine, so an intrinsic retention gives UNKNOWN even on Memcached.
     let too_short = retention_too_short(properties, context)?;
-    Ok(if redis && too_short {
-        Outcome::NonCompliant
-    } else {
-        Outcome::Compliant
-    })
+    Ok(verdict(!(redis && too_short)))
 }

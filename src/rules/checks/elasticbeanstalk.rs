@@ -1,8 +1,10 @@
 //! Checks for Elastic Beanstalk environments: enhanced health reporting, and managed platform updates.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
-use crate::rules::value::{get, json_text, read, strict_eq, Kind};
+use crate::rules::value::{for_of, get, read, strict_eq, verdict, Kind};
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
@@ -25,27 +27,6 @@ pub const CHECKS: &[Check] = &[
         eval: managed_updates_enabled,
     },
 ];
-
-fn verdict(pass: bool) -> Outcome {
-    if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
-/// JavaScript `for...of` over a resolved value: a list gives its items, a string its characters, and anything
-/// else (an intrinsic object, a number) is not iterable, so cdk-nag throws.
-fn iterate(value: &Value, name: &str) -> Result<Vec<Value>, Thrown> {
-    match value {
-        Value::Array(items) => Ok(items.clone()),
-        Value::String(text) => Ok(text.chars().map(|c| Value::String(c.to_string())).collect()),
-        other => Err(Thrown(format!(
-            "`{name}` is {}, not a list, so its entries cannot be examined",
-            json_text(other)
-        ))),
-    }
-}
 
 /// One option setting as cdk-nag compares it: namespace, option name and value, each strictly (`===`).
 struct OptionSetting {
@@ -77,9 +58,9 @@ impl OptionSetting {
 }
 
 /// The option settings in order; `None` when `OptionSettings` is absent.
-fn option_settings(resource: &Resource) -> Result<Option<Vec<Value>>, Thrown> {
+fn option_settings(resource: &Resource) -> Result<Option<Vec<Cow<'_, Value>>>, Thrown> {
     get(&resource.properties, "OptionSettings")
-        .map(|settings| iterate(settings, "OptionSettings"))
+        .map(|settings| for_of(Some(settings), "OptionSettings"))
         .transpose()
 }
 

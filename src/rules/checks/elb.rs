@@ -4,7 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::rules::value::{coerce, get, json_text, loose_eq, primitive, read, Kind};
+use crate::rules::value::{
+    coerce, for_of, get, is_intrinsic, json_text, loose_eq, primitive, read, verdict, Kind,
+};
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
@@ -75,36 +77,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn pass_if(condition: bool) -> Outcome {
-    if condition {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
-/// The items JavaScript's `for...of` visits: a list's elements; a string's characters, which have none of the
-/// properties a check reads (given as null); anything else, an intrinsic included, is not iterable and throws.
-fn js_items<'a>(value: &'a Value, property: &str) -> Result<Vec<&'a Value>, Thrown> {
-    static NOTHING: Value = Value::Null;
-    match value {
-        Value::Array(items) => Ok(items.iter().collect()),
-        Value::String(text) => Ok(text.chars().map(|_| &NOTHING).collect()),
-        _ => Err(Thrown(format!(
-            "`{property}` is not a list (an intrinsic?), so cdk-nag cannot iterate it"
-        ))),
-    }
-}
-
-/// An intrinsic function object as CDK's template import recognises it: one key, `Ref` or `Fn::*`.
-fn is_intrinsic(value: &Value) -> bool {
-    value
-        .as_object()
-        .filter(|map| map.len() == 1)
-        .and_then(|map| map.keys().next())
-        .is_some_and(|key| key == "Ref" || key.starts_with("Fn::"))
-}
-
 /// The compact JSON text cdk-nag searches: the `LoadBalancerAttributes` list as CDK holds it, each entry
 /// rebuilt as `{"key":...,"value":...}` (lower-case keys in that order, values coerced to strings, absent ones
 /// left out). An intrinsic, as a whole list or as an entry, is written as authored.
@@ -143,7 +115,7 @@ fn drop_invalid_header_enabled(resource: &Resource, context: &Context<'_>) -> Ve
     if !application {
         return Ok(Outcome::Compliant);
     }
-    Ok(pass_if(
+    Ok(verdict(
         get(properties, "LoadBalancerAttributes").is_some_and(|attributes| {
             attribute_enabled(
                 attributes,
@@ -159,19 +131,16 @@ fn http_to_https_redirection(resource: &Resource, context: &Context<'_>) -> Verd
     if !loose_eq(protocol.as_ref(), &Value::from("HTTP")) {
         return Ok(Outcome::Compliant);
     }
-    let actions = get(properties, "DefaultActions").ok_or_else(|| {
-        Thrown("`DefaultActions` is absent, so cdk-nag cannot iterate it".to_owned())
-    })?;
     // Every action is visited (no early exit), so a later redirect without `RedirectConfig` still throws.
     let mut redirects = false;
-    for action in js_items(actions, "DefaultActions")? {
+    for action in for_of(get(properties, "DefaultActions"), "DefaultActions")? {
         if !loose_eq(
-            read(action, "Type", Kind::String).as_ref(),
+            read(&action, "Type", Kind::String).as_ref(),
             &Value::from("redirect"),
         ) {
             continue;
         }
-        let config = get(action, "RedirectConfig").ok_or_else(|| {
+        let config = get(&action, "RedirectConfig").ok_or_else(|| {
             Thrown(
                 "a `redirect` action has no `RedirectConfig`, so cdk-nag's property read throws"
                     .to_owned(),
@@ -184,7 +153,7 @@ fn http_to_https_redirection(resource: &Resource, context: &Context<'_>) -> Verd
             redirects = true;
         }
     }
-    Ok(pass_if(redirects))
+    Ok(verdict(redirects))
 }
 
 /// An ACM certificate ARN, as cdk-nag's `^arn:[^:]+:acm:.+$` (JavaScript's `.` stops at line terminators).
@@ -207,9 +176,9 @@ fn classic_acm_certificate_required(resource: &Resource, context: &Context<'_>) 
     let Some(listeners) = get(&resource.properties, "Listeners") else {
         return Ok(Outcome::Compliant);
     };
-    for listener in js_items(listeners, "Listeners")? {
+    for listener in for_of(Some(listeners), "Listeners")? {
         // Every listener is tested, plain HTTP and TCP ones included.
-        let arn = primitive(listener, "SSLCertificateId", Kind::String, context)?;
+        let arn = primitive(&listener, "SSLCertificateId", Kind::String, context)?;
         let acm = match arn {
             Some(Value::String(arn)) => is_acm_arn(&arn),
             _ => false,
@@ -222,7 +191,8 @@ fn classic_acm_certificate_required(resource: &Resource, context: &Context<'_>) 
 }
 
 /// `list.length` of a string-list property as CDK holds it: an intrinsic becomes a one-element list token; a
-/// string has its UTF-16 length; other scalars have none (`undefined < 2` is false).
+/// string has its UTF-16 length; other scalars have none (`undefined < 2` is false). (Not `lambda.rs`'s
+/// `absent_or_empty`, which reads a resolved value, where an intrinsic is an object without a length.)
 fn string_list_len(value: &Value) -> Option<usize> {
     match value {
         Value::Array(items) => Some(items.len()),
@@ -252,15 +222,15 @@ fn cross_zone_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
         return Ok(Outcome::NonCompliant);
     }
     let cross_zone = primitive(properties, "CrossZone", Kind::Boolean, context)?;
-    Ok(pass_if(loose_eq(cross_zone.as_ref(), &Value::Bool(true))))
+    Ok(verdict(loose_eq(cross_zone.as_ref(), &Value::Bool(true))))
 }
 
 fn deletion_protection_enabled(resource: &Resource, _: &Context<'_>) -> Verdict {
     let Some(attributes) = get(&resource.properties, "LoadBalancerAttributes") else {
         return Ok(Outcome::NonCompliant);
     };
-    let enabled = js_items(attributes, "LoadBalancerAttributes")?
-        .into_iter()
+    let enabled = for_of(Some(attributes), "LoadBalancerAttributes")?
+        .iter()
         .any(|attribute| {
             // Loose equality on coerced strings: a YAML boolean `true` becomes "true" first.
             loose_eq(
@@ -271,7 +241,7 @@ fn deletion_protection_enabled(resource: &Resource, _: &Context<'_>) -> Verdict 
                 &Value::from("true"),
             )
         });
-    Ok(pass_if(enabled))
+    Ok(verdict(enabled))
 }
 
 fn logging_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -286,24 +256,22 @@ fn logging_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
             Kind::Boolean,
             context,
         )?;
-        return Ok(pass_if(!loose_eq(enabled.as_ref(), &Value::Bool(false))));
+        return Ok(verdict(!loose_eq(enabled.as_ref(), &Value::Bool(false))));
     }
     // cdk-nag calls `.search` on `JSON.stringify(undefined)`, which throws: UNKNOWN, not a failure.
     let attributes = get(properties, "LoadBalancerAttributes").ok_or_else(|| {
         Thrown("`LoadBalancerAttributes` is absent, so cdk-nag's text search throws".to_owned())
     })?;
-    Ok(pass_if(attribute_enabled(
+    Ok(verdict(attribute_enabled(
         attributes,
         "access_logs.s3.enabled",
     )))
 }
 
 fn tls_https_listeners_only(resource: &Resource, context: &Context<'_>) -> Verdict {
-    let listeners = get(&resource.properties, "Listeners")
-        .ok_or_else(|| Thrown("`Listeners` is absent, so cdk-nag cannot iterate it".to_owned()))?;
-    for listener in js_items(listeners, "Listeners")? {
-        let protocol = primitive(listener, "Protocol", Kind::String, context)?;
-        let instance = primitive(listener, "InstanceProtocol", Kind::String, context)?;
+    for listener in for_of(get(&resource.properties, "Listeners"), "Listeners")? {
+        let protocol = primitive(&listener, "Protocol", Kind::String, context)?;
+        let instance = primitive(&listener, "InstanceProtocol", Kind::String, context)?;
         let Some(Value::String(protocol)) = protocol else {
             return Err(Thrown(
                 "a listener has no `Protocol`, so cdk-nag's `toLowerCase` throws".to_owned(),
@@ -330,8 +298,8 @@ fn v2_acm_certificate_required(resource: &Resource, _: &Context<'_>) -> Verdict 
         return Ok(Outcome::NonCompliant);
     };
     // Any `CertificateArn` value counts; whether it is an ACM ARN is not checked.
-    let found = js_items(certificates, "Certificates")?
-        .into_iter()
+    let found = for_of(Some(certificates), "Certificates")?
+        .iter()
         .any(|certificate| get(certificate, "CertificateArn").is_some());
-    Ok(pass_if(found))
+    Ok(verdict(found))
 }

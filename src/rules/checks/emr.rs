@@ -1,7 +1,7 @@
 //! Checks for EMR clusters: Kerberos authentication.
 
-use crate::rules::value::get;
-use crate::rules::{Check, Context, Outcome, Verdict};
+use crate::rules::value::{get, verdict};
+use crate::rules::{Check, Context, Verdict};
 use crate::template::Resource;
 
 /// The checks of this file.
@@ -15,11 +15,7 @@ pub const CHECKS: &[Check] = &[Check {
 
 fn kerberos_enabled(resource: &Resource, _: &Context<'_>) -> Verdict {
     // Any value counts as present, an intrinsic included.
-    Ok(
-        if get(&resource.properties, "KerberosAttributes").is_some() {
-            Outcome::Compliant
-        } else {
-            Outcome::NonCompliant
-        },
-    )
+    Ok(verdict(
+        get(&resource.properties, "KerberosAttributes").is_some(),
+    ))
 }

@@ -8,7 +8,9 @@
 use fancy_regex::Regex;
 use serde_json::{Map, Value};
 
-use crate::rules::value::{coerce, get, json_text, Kind};
+use crate::rules::value::{
+    coerce, get, is_intrinsic, js_string, json_text, regex, regex_test, verdict, Kind,
+};
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
@@ -81,72 +83,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn pass_if(condition: bool) -> Outcome {
-    if condition {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
-/// Compiles a JavaScript regex source for fancy-regex with JavaScript's meanings: `\w` and `\d` are ASCII only
-/// and `.` stops at every line terminator (`\n`, `\r`, U+2028, U+2029). A source JavaScript would reject makes
-/// cdk-nag throw, hence `Thrown`.
-fn js_regex(source: &str) -> Result<Regex, Thrown> {
-    let mut out = String::with_capacity(source.len() + 16);
-    let mut in_class = false;
-    let mut chars = source.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('w') if in_class => out.push_str("0-9A-Za-z_"),
-                Some('w') => out.push_str("[0-9A-Za-z_]"),
-                Some('d') if in_class => out.push_str("0-9"),
-                Some('d') => out.push_str("[0-9]"),
-                Some(other) => {
-                    out.push('\\');
-                    out.push(other);
-                }
-                None => out.push('\\'),
-            },
-            '.' if !in_class => out.push_str(r"[^\n\r\x{2028}\x{2029}]"),
-            '[' if !in_class => {
-                in_class = true;
-                out.push(c);
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    Regex::new(&out).map_err(|error| {
-        Thrown(format!(
-            "the regex `{source}` cdk-nag builds is not valid: {error}"
-        ))
-    })
-}
-
-fn search(regex: &Regex, text: &str) -> Result<bool, Thrown> {
-    regex
-        .is_match(text)
-        .map_err(|error| Thrown(format!("regex search failed: {error}")))
-}
-
-/// JavaScript's `String(value)`, as a template literal writes a resolved value: objects are `[object Object]`,
-/// lists join their items with commas.
-fn js_string(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::Bool(flag) => flag.to_string(),
-        Value::Number(number) => number.to_string(),
-        Value::String(text) => text.clone(),
-        Value::Array(items) => items.iter().map(js_string).collect::<Vec<_>>().join(","),
-        Value::Object(_) => "[object Object]".to_owned(),
-    }
-}
-
 /// The two patterns cdk-nag tests a reference to a group against. The name pattern exists only when the group
 /// has a `GroupName`; an intrinsic name is inserted as `[object Object]` (a character class), as cdk-nag does.
 /// Compile errors surface only when a pattern is first used, as `new RegExp` in the loop would throw.
@@ -160,18 +96,18 @@ impl GroupPatterns {
         let name =
             get(&group.properties, "GroupName").map(|name| js_string(&coerce(name, Kind::String)));
         GroupPatterns {
-            id: js_regex(&format!(r"{}(?![\w])", group.logical_id)),
-            name: name.map(|name| js_regex(&format!(r"{name}(?![\w\-_\.])"))),
+            id: regex(&format!(r"{}(?![\w])", group.logical_id)),
+            name: name.map(|name| regex(&format!(r"{name}(?![\w\-_\.])"))),
         }
     }
 
     /// Whether the JSON text of a group reference names this group.
     fn matches(&self, text: &str) -> Result<bool, Thrown> {
-        if search(self.id.as_ref().map_err(Clone::clone)?, text)? {
+        if regex_test(self.id.as_ref().map_err(Clone::clone)?, text)? {
             return Ok(true);
         }
         match &self.name {
-            Some(name) => search(name.as_ref().map_err(Clone::clone)?, text),
+            Some(name) => regex_test(name.as_ref().map_err(Clone::clone)?, text),
             None => Ok(false),
         }
     }
@@ -212,16 +148,7 @@ fn no_inline_policy(resource: &Resource, _: &Context<'_>) -> Verdict {
         return Ok(Outcome::NonCompliant);
     }
     // Present counts, an empty list included.
-    Ok(pass_if(get(&resource.properties, "Policies").is_none()))
-}
-
-/// An intrinsic function object as CDK's template import recognises it: one key, `Ref` or `Fn::*`.
-fn is_intrinsic(value: &Value) -> bool {
-    value
-        .as_object()
-        .filter(|map| map.len() == 1)
-        .and_then(|map| map.keys().next())
-        .is_some_and(|key| key == "Ref" || key.starts_with("Fn::"))
+    Ok(verdict(get(&resource.properties, "Policies").is_none()))
 }
 
 /// A `Policies` list as CDK holds it: each entry `{"policyDocument":...,"policyName":...}` (absent keys left out,
@@ -271,7 +198,7 @@ fn no_statement_matching(resource: &Resource, pattern: &str) -> Verdict {
     let Some(text) = policy_text(resource)? else {
         return Ok(Outcome::Compliant);
     };
-    Ok(pass_if(!search(&js_regex(pattern)?, &text)?))
+    Ok(verdict(!regex_test(&regex(pattern)?, &text)?))
 }
 
 fn no_admin_access(resource: &Resource, _: &Context<'_>) -> Verdict {
@@ -284,7 +211,7 @@ fn no_full_access(resource: &Resource, _: &Context<'_>) -> Verdict {
 
 fn user_group_membership(resource: &Resource, _: &Context<'_>) -> Verdict {
     // An empty list passes.
-    Ok(pass_if(get(&resource.properties, "Groups").is_some()))
+    Ok(verdict(get(&resource.properties, "Groups").is_some()))
 }
 
 fn user_no_policies(resource: &Resource, _: &Context<'_>) -> Verdict {
@@ -294,7 +221,7 @@ fn user_no_policies(resource: &Resource, _: &Context<'_>) -> Verdict {
     } else {
         get(properties, "Users").is_some()
     };
-    Ok(pass_if(!attached))
+    Ok(verdict(!attached))
 }
 
 #[cfg(test)]
@@ -303,19 +230,9 @@ mod tests {
 
     fn is_match(source: &str, text: &str) -> bool {
         matches!(
-            js_regex(source).map(|regex| search(&regex, text)),
+            regex(source).map(|regex| regex_test(&regex, text)),
             Ok(Ok(true))
         )
-    }
-
-    #[test]
-    fn javascript_regex_classes_are_ascii() {
-        assert!(!is_match(r"a(?![\w])", "ab"));
-        assert!(is_match(r"a(?![\w])", "a\""));
-        assert!(is_match(r"a(?![\w])", "aé"));
-        assert!(is_match("a.b", "axb"));
-        assert!(!is_match("a.b", "a\u{2028}b"));
-        assert!(is_match(r"[\w\-_\.]", "-"));
     }
 
     #[test]
@@ -330,14 +247,5 @@ mod tests {
             ADMIN_ACCESS,
             &text(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#)
         ));
-    }
-
-    #[test]
-    fn intrinsic_group_name_becomes_object_object() {
-        assert_eq!(
-            js_string(&serde_json::json!({"Ref": "N"})),
-            "[object Object]"
-        );
-        assert_eq!(js_string(&serde_json::json!(["a", 1])), "a,1");
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, primitive, read, strict_eq, Kind};
+use crate::rules::value::{get, primitive, read, strict_eq, verdict, Kind};
 use crate::rules::{Check, Context, Outcome, Verdict};
 use crate::template::Resource;
 
@@ -41,14 +41,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn pass_if(condition: bool) -> Outcome {
-    if condition {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
 fn concurrency(resource: &Resource, context: &Context<'_>) -> Verdict {
     let reserved = primitive(
         &resource.properties,
@@ -56,14 +48,14 @@ fn concurrency(resource: &Resource, context: &Context<'_>) -> Verdict {
         Kind::Number,
         context,
     )?;
-    Ok(pass_if(
+    Ok(verdict(
         reserved.is_some() && !strict_eq(reserved.as_ref(), &Value::from(0)),
     ))
 }
 
 fn dead_letter_queue(resource: &Resource, _: &Context<'_>) -> Verdict {
     // An intrinsic `DeadLetterConfig` has no `TargetArn` key, so it fails.
-    Ok(pass_if(
+    Ok(verdict(
         get(&resource.properties, "DeadLetterConfig.TargetArn").is_some(),
     ))
 }
@@ -77,11 +69,13 @@ fn public_access_prohibited(resource: &Resource, _: &Context<'_>) -> Verdict {
     let unrestricted = ["PrincipalOrgID", "SourceAccount", "SourceArn"]
         .iter()
         .all(|path| get(properties, path).is_none());
-    Ok(pass_if(!(anyone && unrestricted)))
+    Ok(verdict(!(anyone && unrestricted)))
 }
 
-/// cdk-nag's "absent or `.length == 0`": a list or string of length zero is empty; an intrinsic has no length
-/// and so counts as non-empty.
+/// cdk-nag's "absent or `.length == 0`" on the resolved `VpcConfig`: a list or string of length zero is empty;
+/// an intrinsic is a plain object there, has no length and so counts as non-empty. (Not `elb.rs`'s
+/// `string_list_len`, which measures a list as CDK holds it before resolution, where an intrinsic is a
+/// one-element token list; the two agree on emptiness but not on length.)
 fn absent_or_empty(value: Option<&Value>) -> bool {
     match value {
         None => true,
@@ -98,5 +92,5 @@ fn inside_vpc(resource: &Resource, _: &Context<'_>) -> Verdict {
     }
     let no_groups = absent_or_empty(get(properties, "VpcConfig.SecurityGroupIds"));
     let no_subnets = absent_or_empty(get(properties, "VpcConfig.SubnetIds"));
-    Ok(pass_if(!(no_groups && no_subnets)))
+    Ok(verdict(!(no_groups && no_subnets)))
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, primitive, strict_eq, Kind};
+use crate::rules::value::{get, primitive, strict_eq, verdict, Kind};
 use crate::rules::{Check, Context, Outcome, Verdict};
 use crate::template::Resource;
 
@@ -44,14 +44,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn pass_if(condition: bool) -> Outcome {
-    if condition {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
 /// `<options>` present and `<options>.Enabled` (primitive-only) strictly `true`; an intrinsic in place of the
 /// options has no `Enabled` key and fails.
 fn options_enabled(resource: &Resource, options: &str, context: &Context<'_>) -> Verdict {
@@ -64,7 +56,7 @@ fn options_enabled(resource: &Resource, options: &str, context: &Context<'_>) ->
         Kind::Boolean,
         context,
     )?;
-    Ok(pass_if(strict_eq(enabled.as_ref(), &Value::Bool(true))))
+    Ok(verdict(strict_eq(enabled.as_ref(), &Value::Bool(true))))
 }
 
 fn encrypted_at_rest(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -87,7 +79,7 @@ fn in_vpc_only(resource: &Resource, _: &Context<'_>) -> Verdict {
         Some(Value::String(text)) => text.is_empty(),
         Some(_) => false,
     };
-    Ok(pass_if(!no_subnets))
+    Ok(verdict(!no_subnets))
 }
 
 fn error_logs_to_cloudwatch(resource: &Resource, _: &Context<'_>) -> Verdict {
@@ -95,5 +87,5 @@ fn error_logs_to_cloudwatch(resource: &Resource, _: &Context<'_>) -> Verdict {
     let has_error_logs = get(&resource.properties, "LogPublishingOptions")
         .and_then(Value::as_object)
         .is_some_and(|options| options.contains_key("ES_APPLICATION_LOGS"));
-    Ok(pass_if(has_error_logs))
+    Ok(verdict(has_error_logs))
 }

@@ -8,7 +8,8 @@
 use serde_json::Value;
 
 use crate::rules::value::{
-    coerce, get, js_number, loose_eq, primitive, resolve_primitive, strict_eq, truthy, Kind,
+    coerce, get, js_number, loose_eq, primitive, resolve_primitive, strict_eq, truthy, verdict,
+    Kind,
 };
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
@@ -78,14 +79,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn compliant_if(pass: bool) -> Verdict {
-    Ok(if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    })
-}
-
 fn is_cluster(resource: &Resource) -> bool {
     resource.resource_type == CLUSTER
 }
@@ -121,7 +114,7 @@ fn automatic_minor_version_upgrade(resource: &Resource, context: &Context<'_>) -
         context,
     )?;
     // Only an explicit `false` fails; absent means the default (on).
-    compliant_if(!strict_eq(upgrade.as_ref(), &Value::Bool(false)))
+    Ok(verdict(!strict_eq(upgrade.as_ref(), &Value::Bool(false))))
 }
 
 fn enhanced_monitoring(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -136,7 +129,7 @@ fn enhanced_monitoring(resource: &Resource, context: &Context<'_>) -> Verdict {
         None => true,
         Some(value) => js_number(value).is_some_and(|number| number <= 0.0),
     };
-    compliant_if(!off)
+    Ok(verdict(!off))
 }
 
 fn instance_backup(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -149,7 +142,7 @@ fn instance_backup(resource: &Resource, context: &Context<'_>) -> Verdict {
     let off = retention
         .as_ref()
         .is_some_and(|value| js_number(value).is_some_and(|number| number <= 0.0));
-    compliant_if(!off)
+    Ok(verdict(!off))
 }
 
 /// `DeletionProtection` or `StorageEncrypted` of a cluster: absent fails, then a literal loosely equal to
@@ -159,7 +152,7 @@ fn cluster_flag_on(resource: &Resource, flag: &str, context: &Context<'_>) -> Ve
         return Ok(Outcome::NonCompliant);
     }
     let value = primitive(&resource.properties, flag, Kind::Boolean, context)?;
-    compliant_if(!loose_eq(value.as_ref(), &Value::Bool(false)))
+    Ok(verdict(!loose_eq(value.as_ref(), &Value::Bool(false))))
 }
 
 /// `false` (loosely) or absent.
@@ -179,14 +172,14 @@ fn deletion_protection(resource: &Resource, context: &Context<'_>) -> Verdict {
     )?;
     let engine = primitive(&resource.properties, "Engine", Kind::String, context)?;
     let fail = flag_off(protection.as_ref()) && literal_engine_not_aurora(engine.as_ref())?;
-    compliant_if(!fail)
+    Ok(verdict(!fail))
 }
 
 fn multi_az(resource: &Resource, context: &Context<'_>) -> Verdict {
     let multi_az = primitive(&resource.properties, "MultiAZ", Kind::Boolean, context)?;
     let engine = primitive(&resource.properties, "Engine", Kind::String, context)?;
     let fail = !truthy(multi_az.as_ref()) && literal_engine_not_aurora(engine.as_ref())?;
-    compliant_if(!fail)
+    Ok(verdict(!fail))
 }
 
 fn instance_public_access(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -197,7 +190,7 @@ fn instance_public_access(resource: &Resource, context: &Context<'_>) -> Verdict
         context,
     )?;
     // Only an explicit `false` passes: absent means the default, which depends on the subnets.
-    compliant_if(strict_eq(public.as_ref(), &Value::Bool(false)))
+    Ok(verdict(strict_eq(public.as_ref(), &Value::Bool(false))))
 }
 
 fn storage_encrypted(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -211,7 +204,7 @@ fn storage_encrypted(resource: &Resource, context: &Context<'_>) -> Verdict {
         context,
     )?;
     let fail = flag_off(encrypted.as_ref()) && raw_engine_not_aurora(&resource.properties, context);
-    compliant_if(!fail)
+    Ok(verdict(!fail))
 }
 
 const MYSQL_LOGS: &[&str] = &["audit", "error", "general", "slowquery"];

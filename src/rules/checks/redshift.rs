@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{coerce, get, loose_eq, primitive, reference, strict_eq, truthy, Kind};
+use crate::rules::value::{
+    coerce, get, loose_eq, primitive, reference, strict_eq, truthy, verdict, Kind,
+};
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
@@ -57,14 +59,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn compliant_if(pass: bool) -> Verdict {
-    Ok(if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    })
-}
-
 /// `AutomatedSnapshotRetentionPeriod` present and loosely equal to 0 (absent keeps the default, 1 day).
 fn snapshots_off(retention: Option<&Value>) -> bool {
     retention.is_some() && loose_eq(retention, &Value::from(0))
@@ -77,13 +71,13 @@ fn backup_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
         Kind::Number,
         context,
     )?;
-    compliant_if(!snapshots_off(retention.as_ref()))
+    Ok(verdict(!snapshots_off(retention.as_ref())))
 }
 
 fn cluster_configuration(resource: &Resource, context: &Context<'_>) -> Verdict {
     let encrypted = primitive(&resource.properties, "Encrypted", Kind::Boolean, context)?;
     let logging = get(&resource.properties, "LoggingProperties");
-    compliant_if(truthy(encrypted.as_ref()) && logging.is_some())
+    Ok(verdict(truthy(encrypted.as_ref()) && logging.is_some()))
 }
 
 fn maintenance_settings(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -102,7 +96,7 @@ fn maintenance_settings(resource: &Resource, context: &Context<'_>) -> Verdict {
     let fail = snapshots_off(retention.as_ref())
         || get(&resource.properties, "PreferredMaintenanceWindow").is_none()
         || strict_eq(upgrade.as_ref(), &Value::Bool(false));
-    compliant_if(!fail)
+    Ok(verdict(!fail))
 }
 
 fn cluster_public_access(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -112,7 +106,7 @@ fn cluster_public_access(resource: &Resource, context: &Context<'_>) -> Verdict 
         Kind::Boolean,
         context,
     )?;
-    compliant_if(!strict_eq(public.as_ref(), &Value::Bool(true)))
+    Ok(verdict(!strict_eq(public.as_ref(), &Value::Bool(true))))
 }
 
 fn enhanced_vpc_routing(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -122,7 +116,7 @@ fn enhanced_vpc_routing(resource: &Resource, context: &Context<'_>) -> Verdict {
         Kind::Boolean,
         context,
     )?;
-    compliant_if(strict_eq(routing.as_ref(), &Value::Bool(true)))
+    Ok(verdict(strict_eq(routing.as_ref(), &Value::Bool(true))))
 }
 
 fn require_tls(resource: &Resource, context: &Context<'_>) -> Verdict {

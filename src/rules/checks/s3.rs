@@ -7,10 +7,12 @@
 //! deny plain-HTTP requests on the bucket and its objects). Both build JavaScript regexes around logical IDs
 //! and bucket names inserted without escaping, as cdk-nag does.
 
-use fancy_regex::Regex;
 use serde_json::Value;
 
-use crate::rules::value::{coerce, flatten, get, json_text, primitive, reference, strict_eq, Kind};
+use crate::rules::value::{
+    coerce, flatten, for_of, get, js_string, json_text, primitive, reference, regex, regex_test,
+    strict_eq, verdict, Kind,
+};
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
@@ -18,11 +20,6 @@ const BUCKET: &str = "AWS::S3::Bucket";
 const BUCKET_POLICY: &str = "AWS::S3::BucketPolicy";
 const BUCKETS: &[&str] = &[BUCKET];
 const BUCKETS_AND_POLICIES: &[&str] = &[BUCKET, BUCKET_POLICY];
-
-/// JavaScript's `\w` (ASCII only), for the parts of cdk-nag's regexes this file writes itself.
-const WORD: &str = "A-Za-z0-9_";
-/// JavaScript's `.` (any character but a line terminator).
-const ANY: &str = "[^\n\r\u{2028}\u{2029}]";
 
 /// The checks of this file.
 pub const CHECKS: &[Check] = &[
@@ -84,14 +81,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn compliant_if(pass: bool) -> Verdict {
-    Ok(if pass {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    })
-}
-
 fn is_true(value: Option<&Value>) -> bool {
     strict_eq(value, &Value::Bool(true))
 }
@@ -122,7 +111,7 @@ fn bucket_level_public_access(resource: &Resource, context: &Context<'_>) -> Ver
     ] {
         all_on &= block_flag(resource, flag, context)?;
     }
-    compliant_if(all_on)
+    Ok(verdict(all_on))
 }
 
 /// Shared by the public read and write checks: FAIL without `BlockPublicPolicy === true`, then FAIL when
@@ -143,7 +132,7 @@ fn public_access_prohibited(
         .as_ref()
         .and_then(Value::as_str)
         .is_some_and(|acl| public_acls.contains(&acl));
-    compliant_if(!public_acl || blocks_acls)
+    Ok(verdict(!public_acl || blocks_acls))
 }
 
 fn public_read_prohibited(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -182,7 +171,10 @@ fn versioning_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
         Kind::String,
         context,
     )?;
-    compliant_if(!strict_eq(status.as_ref(), &Value::from("Suspended")))
+    Ok(verdict(!strict_eq(
+        status.as_ref(),
+        &Value::from("Suspended"),
+    )))
 }
 
 fn default_encryption_kms(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -223,14 +215,14 @@ fn logging_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
     // Exempt when some bucket (itself included) names this one as its log destination: the flattened
     // destination (`<LogBucket>`, `<LogBucket.Arn>`...) matches the logical ID not followed by a word
     // character, or equals this bucket's name.
-    let pattern = js_regex(&format!("{}(?![{WORD}])", resource.logical_id))?;
+    let pattern = regex(&format!(r"{}(?![\w])", resource.logical_id))?;
     let name = get(properties, "BucketName").map(|name| coerce(name, Kind::String));
     for other in context.resources_of_type(BUCKET) {
         let destination = flatten(get(
             &other.properties,
             "LoggingConfiguration.DestinationBucketName",
         ));
-        if js_test(&pattern, &destination)?
+        if regex_test(&pattern, &destination)?
             || name.as_ref().and_then(Value::as_str) == Some(destination.as_str())
         {
             return Ok(Outcome::Compliant);
@@ -257,7 +249,7 @@ fn ssl_requests_only(resource: &Resource, context: &Context<'_>) -> Verdict {
             // (it starts with the end anchor `$`), so it is left out.
             name: bucket.as_ref().and_then(Value::as_str).map(str::to_owned),
         };
-        return compliant_if(policy_requires_tls(resource, &names)?);
+        return Ok(verdict(policy_requires_tls(resource, &names)?));
     }
     let name = get(&resource.properties, "BucketName").map(|n| coerce(n, Kind::String));
     let names = BucketNames {
@@ -353,20 +345,23 @@ fn matching_resources(resources: Option<&Value>, names: &BucketNames) -> Result<
     let Some(Value::Array(resources)) = resources else {
         return Ok(false);
     };
-    let mut bucket_parts = vec![format!("({}(?![{WORD}\\-]))", names.logical_id)];
-    let mut object_parts = vec![format!("({}(?![{WORD}\\-]){ANY}*/\\*)", names.logical_id)];
+    let mut bucket_parts = vec![format!(r"({}(?![\w\-]))", names.logical_id)];
+    let mut object_parts = vec![format!(r"({}(?![\w\-]).*/\*)", names.logical_id)];
     if let Some(name) = &names.name {
-        bucket_parts.push(format!("({name}(?![{WORD}\\-]))"));
-        object_parts.push(format!("({name}(?![{WORD}\\-]){ANY}*/\\*)"));
+        bucket_parts.push(format!(r"({name}(?![\w\-]))"));
+        object_parts.push(format!(r"({name}(?![\w\-]).*/\*)"));
     }
-    let bucket_regex = js_regex(&bucket_parts.join("|"))?;
-    let objects_regex = js_regex(&object_parts.join("|"))?;
+    let bucket_regex = regex(&bucket_parts.join("|"))?;
+    let objects_regex = regex(&object_parts.join("|"))?;
     let (mut bucket, mut objects) = (false, false);
     for resource in resources {
         let text = json_text(resource);
-        if !bucket && js_test(&bucket_regex, &text)? && !text.contains('/') {
+        if !bucket && regex_test(&bucket_regex, &text)? && !text.contains('/') {
             bucket = true;
-        } else if !objects && js_test(&objects_regex, &text)? && text.find('/') == text.rfind('/') {
+        } else if !objects
+            && regex_test(&objects_regex, &text)?
+            && text.find('/') == text.rfind('/')
+        {
             objects = true;
         }
         if bucket && objects {
@@ -374,51 +369,4 @@ fn matching_resources(resources: Option<&Value>, names: &BucketNames) -> Result<
         }
     }
     Ok(false)
-}
-
-/// The values a JavaScript `for...of` visits: a list's items, a string's characters; anything else (absent
-/// included) is not iterable and throws.
-fn for_of(value: Option<&Value>, what: &str) -> Result<Vec<Value>, Thrown> {
-    match value {
-        Some(Value::Array(items)) => Ok(items.clone()),
-        Some(Value::String(text)) => Ok(text.chars().map(|c| Value::from(c.to_string())).collect()),
-        Some(other) => Err(Thrown(format!(
-            "`{what}` is {}, not a list, so the rule could not iterate it",
-            json_text(other)
-        ))),
-        None => Err(Thrown(format!(
-            "`{what}` is absent, so the rule could not iterate it"
-        ))),
-    }
-}
-
-/// JavaScript's `String(value)` as a template literal inserts it: objects become `[object Object]`, lists
-/// join their items with commas.
-fn js_string(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Null => "null".to_owned(),
-        Value::Bool(flag) => flag.to_string(),
-        Value::Number(number) => number.to_string(),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| match item {
-                Value::Null => String::new(),
-                other => js_string(other),
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        Value::Object(_) => "[object Object]".to_owned(),
-    }
-}
-
-/// Compiles a regex cdk-nag builds at evaluation time; a pattern JavaScript would reject makes the rule throw.
-fn js_regex(pattern: &str) -> Result<Regex, Thrown> {
-    Regex::new(pattern).map_err(|error| Thrown(format!("invalid regex `{pattern}`: {error}")))
-}
-
-fn js_test(regex: &Regex, text: &str) -> Result<bool, Thrown> {
-    regex
-        .is_match(text)
-        .map_err(|error| Thrown(format!("regex `{}` failed: {error}", regex.as_str())))
 }

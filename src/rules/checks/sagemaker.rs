@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, loose_eq, primitive, Kind};
-use crate::rules::{Check, Context, Outcome, Verdict};
+use crate::rules::value::{get, loose_eq, primitive, verdict, Kind};
+use crate::rules::{Check, Context, Verdict};
 use crate::template::Resource;
 
 const ENDPOINT_CONFIG: &[&str] = &["AWS::SageMaker::EndpointConfig"];
@@ -35,20 +35,12 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn present(resource: &Resource, path: &str) -> Outcome {
-    if get(&resource.properties, path).is_some() {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
 fn endpoint_kms_key(resource: &Resource, _: &Context<'_>) -> Verdict {
-    Ok(present(resource, "KmsKeyId"))
+    Ok(verdict(get(&resource.properties, "KmsKeyId").is_some()))
 }
 
 fn notebook_kms_key(resource: &Resource, _: &Context<'_>) -> Verdict {
-    Ok(present(resource, "KmsKeyId"))
+    Ok(verdict(get(&resource.properties, "KmsKeyId").is_some()))
 }
 
 fn notebook_no_direct_internet(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -59,11 +51,7 @@ fn notebook_no_direct_internet(resource: &Resource, context: &Context<'_>) -> Ve
         context,
     )?;
     // Absent means the default, `Enabled`.
-    Ok(
-        if access.is_some() && loose_eq(access.as_ref(), &Value::from("Disabled")) {
-            Outcome::Compliant
-        } else {
-            Outcome::NonCompliant
-        },
-    )
+    Ok(verdict(
+        access.is_some() && loose_eq(access.as_ref(), &Value::from("Disabled")),
+    ))
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::rules::value::{get, read, reference, strict_eq, Kind};
+use crate::rules::value::{get, read, reference, strict_eq, verdict, Kind};
 use crate::rules::{Check, Context, Outcome, Verdict};
 use crate::template::Resource;
 
@@ -61,11 +61,7 @@ fn rotation_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
             (target == secret || attachments.contains(&target.as_str()))
                 && schedules_rotation(schedule)
         });
-    Ok(if rotated {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    })
+    Ok(verdict(rotated))
 }
 
 /// A rotation function (hosted or by ARN) and `RotationRules.AutomaticallyAfterDays`; a schedule expression
@@ -81,11 +77,7 @@ fn using_kms_key(resource: &Resource, _: &Context<'_>) -> Verdict {
     // The rule inventory (nag-rules.md, confirmed by running 2.27.223) reads `KmsKeyId` as authored, not through
     // the literal-only resolver: a `Ref` or `GetAtt` to a key is present and never equals the AWS managed alias.
     let key = read(&resource.properties, "KmsKeyId", Kind::String);
-    Ok(
-        if key.is_none() || strict_eq(key.as_ref(), &Value::from("aws/secretsmanager")) {
-            Outcome::NonCompliant
-        } else {
-            Outcome::Compliant
-        },
-    )
+    Ok(verdict(
+        key.is_some() && !strict_eq(key.as_ref(), &Value::from("aws/secretsmanager")),
+    ))
 }

@@ -1,7 +1,7 @@
 //! Checks for SNS topics: server-side encryption with a KMS key.
 
-use crate::rules::value::get;
-use crate::rules::{Check, Context, Outcome, Verdict};
+use crate::rules::value::{get, verdict};
+use crate::rules::{Check, Context, Verdict};
 use crate::template::Resource;
 
 const TOPIC: &[&str] = &["AWS::SNS::Topic"];
@@ -17,9 +17,7 @@ pub const CHECKS: &[Check] = &[Check {
 
 fn encrypted_kms(resource: &Resource, _: &Context<'_>) -> Verdict {
     // Any value counts, an intrinsic included.
-    Ok(if get(&resource.properties, "KmsMasterKeyId").is_some() {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    })
+    Ok(verdict(
+        get(&resource.properties, "KmsMasterKeyId").is_some(),
+    ))
 }

@@ -2,9 +2,13 @@
 //! default security group, VPC flow logs, routes from anywhere to a gateway and subnets that hand out public
 //! addresses.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
-use crate::rules::value::{get, js_number, loose_eq, primitive, read, reference, strict_eq, Kind};
+use crate::rules::value::{
+    for_of, get, js_number, loose_eq, primitive, read, reference, strict_eq, verdict, Kind,
+};
 use crate::rules::{Check, Compat, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
@@ -64,30 +68,16 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn pass_if(condition: bool) -> Outcome {
-    if condition {
-        Outcome::Compliant
-    } else {
-        Outcome::NonCompliant
-    }
-}
-
-/// The ingress rules a check examines: every `SecurityGroupIngress` entry of a security group, or the
-/// standalone ingress resource itself. cdk-nag iterates the list with `for...of`, so an intrinsic in its place
-/// throws; a string iterates as characters, none of which has a rule's properties.
-fn ingress_rules(resource: &Resource) -> Result<Vec<&Value>, Thrown> {
-    static NOTHING: Value = Value::Null;
+/// The ingress rules a check examines: every `SecurityGroupIngress` entry of a security group (none when it is
+/// absent), or the standalone ingress resource itself. cdk-nag iterates the list with `for...of`, so an
+/// intrinsic in its place throws; a string iterates as characters, none of which has a rule's properties.
+fn ingress_rules(resource: &Resource) -> Result<Vec<Cow<'_, Value>>, Thrown> {
     if resource.resource_type == "AWS::EC2::SecurityGroupIngress" {
-        return Ok(vec![&resource.properties]);
+        return Ok(vec![Cow::Borrowed(&resource.properties)]);
     }
     match get(&resource.properties, "SecurityGroupIngress") {
         None => Ok(Vec::new()),
-        Some(Value::Array(rules)) => Ok(rules.iter().collect()),
-        Some(Value::String(text)) => Ok(text.chars().map(|_| &NOTHING).collect()),
-        Some(_) => Err(Thrown(
-            "`SecurityGroupIngress` is not a list (an intrinsic?), so its rules cannot be examined"
-                .to_owned(),
-        )),
+        rules => for_of(rules, "SecurityGroupIngress"),
     }
 }
 
@@ -111,7 +101,7 @@ fn covers_port(from: Option<&Value>, to: Option<&Value>, port: f64) -> bool {
 }
 
 fn restricted_common_ports(resource: &Resource, context: &Context<'_>) -> Verdict {
-    for rule in ingress_rules(resource)? {
+    for rule in &ingress_rules(resource)? {
         // cdk-nag resolves these four (and only these) before testing any port: an intrinsic in any throws.
         let protocol = primitive(rule, "IpProtocol", Kind::String, context)?;
         let cidr = primitive(rule, "CidrIp", Kind::String, context)?;
@@ -133,7 +123,7 @@ fn restricted_common_ports(resource: &Resource, context: &Context<'_>) -> Verdic
 }
 
 fn restricted_ssh(resource: &Resource, context: &Context<'_>) -> Verdict {
-    for rule in ingress_rules(resource)? {
+    for rule in &ingress_rules(resource)? {
         let protocol = primitive(rule, "IpProtocol", Kind::String, context)?;
         let cidr = primitive(rule, "CidrIp", Kind::String, context)?;
         let cidr_v6 = primitive(rule, "CidrIpv6", Kind::String, context)?;
@@ -228,7 +218,7 @@ fn restricted_by_reference(resource: &Resource, context: &Context<'_>) -> bool {
 fn default_security_group_closed(resource: &Resource, context: &Context<'_>) -> Verdict {
     let closed = restrict_sibling_present(resource, context)?
         || (context.compat == Compat::Improved && restricted_by_reference(resource, context));
-    Ok(pass_if(closed))
+    Ok(verdict(closed))
 }
 
 fn flow_logs_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -242,7 +232,7 @@ fn flow_logs_enabled(resource: &Resource, context: &Context<'_>) -> Verdict {
                 &Value::from("VPC"),
             ) && get(properties, "ResourceId").is_some_and(|id| reference(id) == vpc)
         });
-    Ok(pass_if(logged))
+    Ok(verdict(logged))
 }
 
 fn no_unrestricted_route_to_gateway(resource: &Resource, context: &Context<'_>) -> Verdict {
@@ -258,7 +248,7 @@ fn no_unrestricted_route_to_gateway(resource: &Resource, context: &Context<'_>) 
         Kind::String,
         context,
     )?;
-    Ok(pass_if(
+    Ok(verdict(
         !open_to_all(v4.as_ref()) && !open_to_all(v6.as_ref()),
     ))
 }
@@ -273,7 +263,7 @@ fn subnet_auto_assign_public_ip_disabled(resource: &Resource, context: &Context<
         context,
     )?;
     let yes = Value::Bool(true);
-    Ok(pass_if(
+    Ok(verdict(
         !strict_eq(v4.as_ref(), &yes) && !strict_eq(v6.as_ref(), &yes),
     ))
 }
