@@ -5,6 +5,8 @@
 //! on key order (`Action` before `Effect` before `Resource`) and can match across statements; serde_json keeps
 //! keys in authored order, as `JSON.stringify` does.
 
+use std::sync::LazyLock;
+
 use fancy_regex::Regex;
 use serde_json::{Map, Value};
 
@@ -194,19 +196,25 @@ fn policy_text(resource: &Resource) -> Result<Option<String>, Thrown> {
     }
 }
 
-fn no_statement_matching(resource: &Resource, pattern: &str) -> Verdict {
+/// The admin and full-access patterns, compiled once: they are constant, and compiling them for every policy
+/// dominated `check` on large templates.
+static ADMIN_ACCESS_REGEX: LazyLock<Result<Regex, Thrown>> = LazyLock::new(|| regex(ADMIN_ACCESS));
+static FULL_ACCESS_REGEX: LazyLock<Result<Regex, Thrown>> = LazyLock::new(|| regex(FULL_ACCESS));
+
+fn no_statement_matching(resource: &Resource, compiled: &Result<Regex, Thrown>) -> Verdict {
     let Some(text) = policy_text(resource)? else {
         return Ok(Outcome::Compliant);
     };
-    Ok(verdict(!regex_test(&regex(pattern)?, &text)?))
+    let compiled = compiled.as_ref().map_err(Clone::clone)?;
+    Ok(verdict(!regex_test(compiled, &text)?))
 }
 
 fn no_admin_access(resource: &Resource, _: &Context<'_>) -> Verdict {
-    no_statement_matching(resource, ADMIN_ACCESS)
+    no_statement_matching(resource, &ADMIN_ACCESS_REGEX)
 }
 
 fn no_full_access(resource: &Resource, _: &Context<'_>) -> Verdict {
-    no_statement_matching(resource, FULL_ACCESS)
+    no_statement_matching(resource, &FULL_ACCESS_REGEX)
 }
 
 fn user_group_membership(resource: &Resource, _: &Context<'_>) -> Verdict {
