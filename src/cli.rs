@@ -136,6 +136,7 @@ pub struct PlanArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PackArg {
     HipaaSecurity,
+    AwsSolutions,
 }
 
 /// Verdict mode.

@@ -14,12 +14,13 @@ use crate::workspace::{load_all, render_all, resolve};
 
 pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
     let selected: Vec<Pack> = if args.packs.is_empty() {
-        vec![Pack::HipaaSecurity]
+        vec![Pack::HipaaSecurity, Pack::AwsSolutions]
     } else {
         args.packs
             .iter()
             .map(|pack| match pack {
                 PackArg::HipaaSecurity => Pack::HipaaSecurity,
+                PackArg::AwsSolutions => Pack::AwsSolutions,
             })
             .collect()
     };

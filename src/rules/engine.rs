@@ -51,8 +51,18 @@ pub fn evaluate<'t>(
             .get(resource.resource_type.as_str())
             .map(Vec::as_slice)
             .unwrap_or_default();
+        // A check shared by two packs (AwsSolutions-S1 and HIPAA.Security-S3BucketLoggingEnabled) runs once per
+        // resource; its outcome is reported under every rule ID that names it.
+        let mut done: Vec<(&'static str, Outcome)> = Vec::new();
         for (rule, check) in bound {
-            let outcome = run(check, resource, &context);
+            let outcome = match done.iter().find(|(name, _)| *name == check.name) {
+                Some((_, outcome)) => outcome.clone(),
+                None => {
+                    let outcome = run(check, resource, &context);
+                    done.push((check.name, outcome.clone()));
+                    outcome
+                }
+            };
             results.push(RuleResult {
                 rule,
                 index,

@@ -381,10 +381,26 @@ fn every_format_renders_and_list_rules_prints_the_registry() {
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["version"], 1);
     assert_eq!(value["templates"][0]["summary"]["unknown"], 1);
-    let (status, list, _) = check(&root(), &["--list-rules", "--format", "json"]);
+    let (status, list, _) = check(
+        &root(),
+        &[
+            "--list-rules",
+            "--format",
+            "json",
+            "--pack",
+            "hipaa-security",
+        ],
+    );
     assert_eq!(status, code(ExitStatus::Success));
     let rules: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(rules["rules"].as_array().map(Vec::len), Some(90));
+    let (_, list, _) = check(&root(), &["--list-rules", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(
+        rules["rules"].as_array().map(Vec::len),
+        Some(223),
+        "every pack by default"
+    );
     assert_eq!(
         rules["rules"][0]["id"],
         "HIPAA.Security-APIGWCacheEnabledAndEncrypted"

@@ -9,6 +9,5 @@ mod config_errors;
 mod golden;
 mod injection;
 mod lambdas;
-mod rules;
 mod support;
 mod toggles;

@@ -1,5 +1,6 @@
 //! Pack tables: which rule IDs exist, their level and controls, and the check each one runs.
 
+pub mod aws_solutions;
 pub mod hipaa;
 
 use super::{Pack, Rule};
@@ -13,7 +14,7 @@ pub fn rules(packs: &[Pack]) -> Vec<&'static Rule> {
         }
         let table: &'static [Rule] = match pack {
             Pack::HipaaSecurity => hipaa::RULES,
-            Pack::AwsSolutions => &[],
+            Pack::AwsSolutions => aws_solutions::RULES,
         };
         selected.extend(table.iter());
     }

@@ -1,0 +1,6 @@
+//! Checks for stepfunctions resources.
+
+use crate::rules::Check;
+
+/// The checks of this file.
+pub const CHECKS: &[Check] = &[];
