@@ -137,6 +137,7 @@ pub struct PlanArgs {
 pub enum PackArg {
     HipaaSecurity,
     AwsSolutions,
+    Openmrs,
 }
 
 /// Verdict mode.

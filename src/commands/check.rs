@@ -14,13 +14,14 @@ use crate::workspace::{load_all, render_all, resolve};
 
 pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
     let selected: Vec<Pack> = if args.packs.is_empty() {
-        vec![Pack::HipaaSecurity, Pack::AwsSolutions]
+        Pack::ALL.to_vec()
     } else {
         args.packs
             .iter()
             .map(|pack| match pack {
                 PackArg::HipaaSecurity => Pack::HipaaSecurity,
                 PackArg::AwsSolutions => Pack::AwsSolutions,
+                PackArg::Openmrs => Pack::Openmrs,
             })
             .collect()
     };

@@ -41,6 +41,7 @@ fn pack_name(pack: Pack) -> &'static str {
     match pack {
         Pack::HipaaSecurity => "HIPAA.Security",
         Pack::AwsSolutions => "AwsSolutions",
+        Pack::Openmrs => "OpenMRS",
     }
 }
 

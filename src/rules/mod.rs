@@ -43,14 +43,20 @@ pub enum Pack {
     HipaaSecurity,
     /// `AwsSolutions-*`: cdk-nag's AWS Solutions pack.
     AwsSolutions,
+    /// `OpenMRS-*`: rules that know OpenMRS.
+    Openmrs,
 }
 
 impl Pack {
+    /// Every pack, in report order.
+    pub const ALL: [Pack; 3] = [Pack::HipaaSecurity, Pack::AwsSolutions, Pack::Openmrs];
+
     /// The name used on the command line (`--pack hipaa-security`).
     pub fn cli_name(self) -> &'static str {
         match self {
             Pack::HipaaSecurity => "hipaa-security",
             Pack::AwsSolutions => "aws-solutions",
+            Pack::Openmrs => "openmrs",
         }
     }
 }

@@ -44,6 +44,12 @@ pub struct Resource {
     pub properties: Value,
     /// `Metadata`, or `Value::Null` when absent.
     pub metadata: Value,
+    /// Logical IDs in `DependsOn` (a string or a list).
+    pub depends_on: Vec<String>,
+    /// `DeletionPolicy`, when it is a string.
+    pub deletion_policy: Option<String>,
+    /// `UpdateReplacePolicy`, when it is a string.
+    pub update_replace_policy: Option<String>,
     /// Where the logical ID's key starts in the file.
     pub position: Position,
 }
@@ -211,6 +217,23 @@ pub fn from_document(
             resource_type: resource_type.to_owned(),
             properties: non_null(resource.get("Properties")),
             metadata: non_null(resource.get("Metadata")),
+            depends_on: match resource.get("DependsOn") {
+                Some(Value::String(id)) => vec![id.clone()],
+                Some(Value::Array(ids)) => ids
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => Vec::new(),
+            },
+            deletion_policy: resource
+                .get("DeletionPolicy")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            update_replace_policy: resource
+                .get("UpdateReplacePolicy")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             position: at,
         });
     }

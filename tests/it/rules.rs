@@ -36,7 +36,7 @@ fn fixture_path(rule: &omrs_gitops::rules::Rule) -> std::path::PathBuf {
     if own.exists() {
         return own;
     }
-    packs::rules(&[Pack::HipaaSecurity, Pack::AwsSolutions])
+    packs::rules(&Pack::ALL)
         .into_iter()
         .filter(|other| other.check == rule.check && other.id != rule.id)
         .map(|other| root().join(format!("tests/fixtures/rules/{}.yaml", other.id)))
@@ -124,7 +124,7 @@ fn check_fixture(rule: &omrs_gitops::rules::Rule) -> Vec<String> {
 
 #[test]
 fn every_rule_matches_its_fixture() {
-    let problems: Vec<String> = packs::rules(&[Pack::HipaaSecurity, Pack::AwsSolutions])
+    let problems: Vec<String> = packs::rules(&Pack::ALL)
         .into_iter()
         .flat_map(check_fixture)
         .collect();
@@ -163,7 +163,7 @@ fn registry_is_consistent() {
     }
     assert_eq!(packs::rules(&[Pack::HipaaSecurity]).len(), 90);
     assert_eq!(packs::rules(&[Pack::AwsSolutions]).len(), 133);
-    let rules = packs::rules(&[Pack::HipaaSecurity, Pack::AwsSolutions]);
+    let rules = packs::rules(&Pack::ALL);
     let mut ids = BTreeMap::new();
     for check in checks::all() {
         assert!(

@@ -37,6 +37,7 @@ pub mod lex;
 pub mod mediastore;
 pub mod msk;
 pub mod neptune;
+pub mod openmrs;
 pub mod opensearch;
 pub mod quicksight;
 pub mod rds;
@@ -88,6 +89,7 @@ pub fn all() -> impl Iterator<Item = &'static Check> {
         mediastore::CHECKS,
         msk::CHECKS,
         neptune::CHECKS,
+        openmrs::CHECKS,
         opensearch::CHECKS,
         quicksight::CHECKS,
         rds::CHECKS,
