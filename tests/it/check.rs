@@ -398,8 +398,8 @@ fn every_format_renders_and_list_rules_prints_the_registry() {
     let rules: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(
         rules["rules"].as_array().map(Vec::len),
-        Some(223),
-        "every pack by default"
+        Some(235),
+        "every pack by default: 90 + 133 + 12"
     );
     assert_eq!(
         rules["rules"][0]["id"],
