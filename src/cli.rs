@@ -75,7 +75,8 @@ pub enum Command {
     ///
     /// `--offline` validates, renders and diffs against `--base` (default `HEAD~1`) with no network access.
     Plan(PlanArgs),
-    /// Compliance rules (cdk-nag's HIPAA.Security pack) over rendered environments or any CloudFormation template.
+    /// Compliance rules (cdk-nag's HIPAA.Security and AwsSolutions packs, and the OpenMRS pack) over rendered
+    /// environments or any CloudFormation template.
     ///
     /// Exit 1 when an unsuppressed finding at or above `--fail-on` remains or a suppression has expired.
     /// Suppressions: `Metadata.cdk_nag.rules_to_suppress` in the template, then `suppressions:` in the environment

@@ -527,3 +527,45 @@ pub fn rule_list(rules: &[&'static Rule], as_json: bool) -> String {
     }
     out
 }
+
+/// Prose in a Markdown table cell: keeps code spans, escapes only what breaks the table.
+fn prose_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// `docs/rules.md`: every rule of every pack, generated from the registry. A test fails when the file is stale.
+pub fn rules_reference() -> String {
+    let mut out = String::from(
+        "# Rules\n\n<!-- Generated from the rule registry by the test suite (`OMRS_GITOPS_BLESS=1 cargo test` rewrites it). Do not edit. -->\n\n\
+`omrs-gitops check` runs three packs: cdk-nag 2.27.223's HIPAA.Security and AwsSolutions packs, with the same \
+verdicts as cdk-nag, and the OpenMRS pack, which knows the application. A check that two packs share runs once and \
+reports under both IDs. Suppress a finding with `Metadata.cdk_nag.rules_to_suppress` on the resource or with the \
+environment file's `suppressions` ledger (docs/check.md).\n",
+    );
+    for pack in Pack::ALL {
+        let rules = crate::rules::packs::rules(&[pack]);
+        let _ = writeln!(
+            out,
+            "\n## {} ({} rules)\n\n| Rule | Level | Resource types | Fails when | How to fix | HIPAA controls |\n|---|---|---|---|---|---|",
+            pack_name(pack),
+            rules.len()
+        );
+        for rule in rules {
+            let (problem, fix) = problem_and_fix(rule);
+            let types = checks::find(rule.check)
+                .map(|check| check.resource_types.join(", "))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} |",
+                rule.id,
+                rule.level.as_str(),
+                markdown_cell(&types),
+                prose_cell(problem),
+                prose_cell(fix),
+                rule.controls.join(", ")
+            );
+        }
+    }
+    out
+}

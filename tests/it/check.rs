@@ -481,3 +481,24 @@ fn shipped_environments_check_reports_match_golden_files() {
         );
     }
 }
+
+#[test]
+fn rules_reference_is_generated_from_the_registry() {
+    let generated = omrs_gitops::report::check::rules_reference();
+    let shipped = root().join("docs/rules.md");
+    if std::env::var_os("OMRS_GITOPS_BLESS").is_some() {
+        std::fs::write(&shipped, &generated).unwrap();
+    }
+    let current = std::fs::read_to_string(&shipped).unwrap_or_default();
+    assert!(
+        current == generated,
+        "docs/rules.md is stale: run `OMRS_GITOPS_BLESS=1 cargo test`"
+    );
+    for rule in omrs_gitops::rules::packs::rules(&omrs_gitops::rules::Pack::ALL) {
+        assert!(
+            generated.contains(&format!("| `{}` |", rule.id)),
+            "{} is not documented",
+            rule.id
+        );
+    }
+}
