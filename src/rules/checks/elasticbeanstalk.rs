@@ -1,4 +1,5 @@
-//! Checks for Elastic Beanstalk environments: enhanced health reporting, and managed platform updates.
+//! Checks for Elastic Beanstalk environments: enhanced health reporting, managed platform updates, a custom
+//! VPC, and instance logs published to S3.
 
 use std::borrow::Cow;
 
@@ -25,6 +26,20 @@ pub const CHECKS: &[Check] = &[
         problem: "The environment does not apply platform updates automatically, so security patches wait for someone to install them",
         fix: "Add the option settings `aws:elasticbeanstalk:managedactions` `ManagedActionsEnabled: 'true'` and `aws:elasticbeanstalk:managedactions:platformupdate` `UpdateLevel: minor` or `patch`",
         eval: managed_updates_enabled,
+    },
+    Check {
+        name: "ElasticBeanstalkVPCSpecified",
+        resource_types: ENVIRONMENT,
+        problem: "The environment does not name a VPC, so its instances run in the default VPC",
+        fix: "Add the option setting `Namespace: aws:ec2:vpc`, `OptionName: VPCId`, `Value: <your VPC ID>`",
+        eval: vpc_specified,
+    },
+    Check {
+        name: "ElasticBeanstalkEC2InstanceLogsToS3",
+        resource_types: ENVIRONMENT,
+        problem: "The environment's instances do not upload their rotated logs to S3, so the logs are lost with the instances",
+        fix: "Add the option setting `Namespace: aws:elasticbeanstalk:hostmanager`, `OptionName: LogPublicationControl`, `Value: 'true'`",
+        eval: instance_logs_to_s3,
     },
 ];
 
@@ -104,4 +119,32 @@ fn managed_updates_enabled(resource: &Resource, _: &Context<'_>) -> Verdict {
         }
     }
     Ok(verdict(enabled && level))
+}
+
+/// Whether some option setting matches `accept`; `OptionSettings` absent fails.
+fn any_setting(resource: &Resource, accept: impl Fn(&OptionSetting) -> bool) -> Verdict {
+    let Some(settings) = option_settings(resource)? else {
+        return Ok(Outcome::NonCompliant);
+    };
+    for setting in &settings {
+        if accept(&OptionSetting::read(setting)?) {
+            return Ok(Outcome::Compliant);
+        }
+    }
+    Ok(Outcome::NonCompliant)
+}
+
+fn vpc_specified(resource: &Resource, _: &Context<'_>) -> Verdict {
+    // Any value names the VPC, an intrinsic included.
+    any_setting(resource, |setting| {
+        setting.is("aws:ec2:vpc", "VPCId") && setting.value.is_some()
+    })
+}
+
+fn instance_logs_to_s3(resource: &Resource, _: &Context<'_>) -> Verdict {
+    // The string `'true'`, strictly; a YAML boolean `true` is a string on this String property.
+    any_setting(resource, |setting| {
+        setting.is("aws:elasticbeanstalk:hostmanager", "LogPublicationControl")
+            && setting.value_is("true")
+    })
 }
