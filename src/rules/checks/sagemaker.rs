@@ -1,5 +1,5 @@
-//! Checks for SageMaker endpoint configurations and notebook instances: KMS encryption of their storage and
-//! no direct internet access from notebooks.
+//! Checks for SageMaker endpoint configurations and notebook instances: KMS encryption of their storage,
+//! notebooks placed in a VPC subnet and without direct internet access.
 
 use serde_json::Value;
 
@@ -33,6 +33,13 @@ pub const CHECKS: &[Check] = &[
         fix: "Set `DirectInternetAccess: Disabled` and place the notebook in a VPC subnet with `SubnetId`",
         eval: notebook_no_direct_internet,
     },
+    Check {
+        name: "SageMakerNotebookInVPC",
+        resource_types: NOTEBOOK,
+        problem: "The notebook instance is not placed in a VPC subnet, so its network access cannot be controlled with security groups",
+        fix: "Set `SubnetId` (and `SecurityGroupIds`) to launch the notebook in a VPC",
+        eval: notebook_in_vpc,
+    },
 ];
 
 fn endpoint_kms_key(resource: &Resource, _: &Context<'_>) -> Verdict {
@@ -54,4 +61,9 @@ fn notebook_no_direct_internet(resource: &Resource, context: &Context<'_>) -> Ve
     Ok(verdict(
         access.is_some() && loose_eq(access.as_ref(), &Value::from("Disabled")),
     ))
+}
+
+fn notebook_in_vpc(resource: &Resource, _: &Context<'_>) -> Verdict {
+    // Any value counts, an intrinsic included.
+    Ok(verdict(get(&resource.properties, "SubnetId").is_some()))
 }
