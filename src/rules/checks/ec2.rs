@@ -1,13 +1,14 @@
-//! Checks for EC2 instances (and the Auto Scaling launch settings that create them): EBS optimisation on the
-//! older types where it is optional, IMDSv2 through the launch template or configuration, detailed monitoring,
-//! no public IP on network interfaces, an instance profile, and a subnet. Backups of EBS volumes are checked
-//! in `backup.rs`.
+//! Checks for EC2 instances and EBS volumes (and the Auto Scaling launch settings that create instances): EBS
+//! optimisation on the older types where it is optional, IMDSv2 through the launch template or configuration,
+//! encrypted EBS volumes and block devices (also through launch templates), detailed monitoring, termination
+//! protection, no public IP on network interfaces, an instance profile, and a subnet. Backups of EBS volumes
+//! are checked in `backup.rs`.
 
 use serde_json::Value;
 
 use crate::rules::value::{
-    coerce, for_of, get, loose_eq, primitive, read, reference, resolve_primitive, strict_eq,
-    truthy, verdict, Kind,
+    coerce, for_of, get, json_text, loose_eq, primitive, read, reference, resolve_primitive,
+    strict_eq, truthy, verdict, Kind,
 };
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
@@ -48,6 +49,18 @@ pub const CHECKS: &[Check] = &[
         eval: ebs_optimized_instance,
     },
     Check {
+        name: "EC2EBSVolumeEncrypted",
+        resource_types: &[
+            "AWS::EC2::Volume",
+            "AWS::EC2::Instance",
+            "AWS::AutoScaling::LaunchConfiguration",
+            "AWS::AutoScaling::AutoScalingGroup",
+        ],
+        problem: "An EBS volume, or a block device the instances are launched with, is not encrypted",
+        fix: "Set `Encrypted: true` on the volume, or `Ebs.Encrypted: true` on every `BlockDeviceMappings` entry of the instance, launch configuration or launch template",
+        eval: ebs_volume_encrypted,
+    },
+    Check {
         name: "EC2IMDSv2Enabled",
         resource_types: &["AWS::EC2::Instance", "AWS::AutoScaling::AutoScalingGroup"],
         problem: "The instance metadata service does not require session tokens (IMDSv2), which leaves instance credentials open to request forgery",
@@ -60,6 +73,13 @@ pub const CHECKS: &[Check] = &[
         problem: "Detailed monitoring is off, so instance metrics arrive only every five minutes",
         fix: "Set `Monitoring: true` on instances and do not set `InstanceMonitoring: false` on launch configurations",
         eval: detailed_monitoring_enabled,
+    },
+    Check {
+        name: "EC2InstanceTerminationProtection",
+        resource_types: INSTANCE,
+        problem: "The instance can be terminated through the API or console without first turning off termination protection",
+        fix: "Set `DisableApiTermination: true`",
+        eval: termination_protection,
     },
     Check {
         name: "EC2InstanceNoPublicIp",
@@ -246,4 +266,201 @@ fn instance_profile_attached(resource: &Resource, _: &Context<'_>) -> Verdict {
 fn instances_in_vpc(resource: &Resource, _: &Context<'_>) -> Verdict {
     // Only the top-level subnet counts; one given inside `NetworkInterfaces` does not.
     Ok(verdict(get(&resource.properties, "SubnetId").is_some()))
+}
+
+fn termination_protection(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let protected = primitive(
+        &resource.properties,
+        "DisableApiTermination",
+        Kind::Boolean,
+        context,
+    )?;
+    Ok(verdict(strict_eq(protected.as_ref(), &Value::Bool(true))))
+}
+
+/// What a list of block device mappings says about encryption, as cdk-nag classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BlockDevices {
+    /// Every mapping has `Ebs.Encrypted === true`.
+    Encrypted,
+    /// Some mapping does not.
+    Unencrypted,
+    /// No mappings (absent or an empty list).
+    Absent,
+}
+
+/// Whether one block device mapping's `Ebs.Encrypted` is literally `true`. cdk-nag reads `mapping.ebs.encrypted`,
+/// so a mapping without `Ebs` (an instance-store or `NoDevice` mapping, or an intrinsic entry) throws.
+fn mapping_encrypted(mapping: &Value, context: &Context<'_>) -> Result<bool, Thrown> {
+    let Some(ebs) = get(mapping, "Ebs") else {
+        return Err(Thrown(
+            "a `BlockDeviceMappings` entry has no `Ebs`, whose `Encrypted` cdk-nag reads unconditionally"
+                .to_owned(),
+        ));
+    };
+    let encrypted = primitive(ebs, "Encrypted", Kind::Boolean, context)?;
+    Ok(strict_eq(encrypted.as_ref(), &Value::Bool(true)))
+}
+
+/// The state of an instance's or launch template's `BlockDeviceMappings`: cdk-nag's `length === 0` test, then
+/// `every` mapping encrypted (stopping at the first one that is not, so a later mapping without `Ebs` is never
+/// read). A value without `length` or `every` (an intrinsic in place of the list) throws.
+fn block_devices(mappings: Option<&Value>, context: &Context<'_>) -> Result<BlockDevices, Thrown> {
+    let items = match mappings {
+        None => return Ok(BlockDevices::Absent),
+        Some(Value::Array(items)) if items.is_empty() => return Ok(BlockDevices::Absent),
+        Some(Value::String(text)) if text.is_empty() => return Ok(BlockDevices::Absent),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(Thrown(format!(
+                "`BlockDeviceMappings` is {}, not a list, so cdk-nag cannot check every mapping",
+                json_text(other)
+            )))
+        }
+    };
+    for mapping in items {
+        if !mapping_encrypted(mapping, context)? {
+            return Ok(BlockDevices::Unencrypted);
+        }
+    }
+    Ok(BlockDevices::Encrypted)
+}
+
+/// The block device state of a launch template, from `LaunchTemplateData.BlockDeviceMappings`; a template
+/// without `LaunchTemplateData` throws.
+fn launch_template_devices(
+    template: &Resource,
+    context: &Context<'_>,
+) -> Result<BlockDevices, Thrown> {
+    let Some(data) = get(&template.properties, "LaunchTemplateData") else {
+        return Err(Thrown(format!(
+            "the launch template `{}` has no `LaunchTemplateData`, which the rule reads unconditionally",
+            template.logical_id
+        )));
+    };
+    block_devices(get(data, "BlockDeviceMappings"), context)
+}
+
+/// The launch template an instance or Auto Scaling group uses, with cdk-nag's matching (see
+/// [`launch_template`]). Without any launch template in the template there is nothing to look up; with some,
+/// a resource without a `LaunchTemplate` makes cdk-nag read a name of `undefined`, which throws.
+fn ebs_launch_template<'c>(
+    resource: &Resource,
+    context: &'c Context<'_>,
+) -> Result<Option<&'c Resource>, Thrown> {
+    if context
+        .resources_of_type("AWS::EC2::LaunchTemplate")
+        .next()
+        .is_none()
+    {
+        return Ok(None);
+    }
+    match get(&resource.properties, "LaunchTemplate") {
+        Some(specification) => Ok(launch_template(specification, context)),
+        None => Err(Thrown(
+            "the template has launch templates but the resource has no `LaunchTemplate`, so cdk-nag's lookup throws"
+                .to_owned(),
+        )),
+    }
+}
+
+fn ebs_volume_encrypted(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let properties = &resource.properties;
+    match resource.resource_type.as_str() {
+        "AWS::EC2::Volume" => {
+            let encrypted = primitive(properties, "Encrypted", Kind::Boolean, context)?;
+            Ok(verdict(strict_eq(encrypted.as_ref(), &Value::Bool(true))))
+        }
+        "AWS::EC2::Instance" => instance_volumes_encrypted(resource, context),
+        "AWS::AutoScaling::LaunchConfiguration" => {
+            launch_configuration_volumes_encrypted(resource, context)
+        }
+        _ => group_volumes_encrypted(resource, context),
+    }
+}
+
+/// An instance: its own mappings, combined with those of the launch template it uses, if one matches.
+fn instance_volumes_encrypted(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let own = block_devices(get(&resource.properties, "BlockDeviceMappings"), context)?;
+    let Some(template) = ebs_launch_template(resource, context)? else {
+        return Ok(verdict(own == BlockDevices::Encrypted));
+    };
+    let templated = launch_template_devices(template, context)?;
+    let fail = (own == BlockDevices::Absent && templated == BlockDevices::Absent)
+        || own == BlockDevices::Unencrypted
+        || templated == BlockDevices::Unencrypted;
+    Ok(verdict(!fail))
+}
+
+/// A launch configuration: absent mappings fail, an empty list passes, and the first mapping not encrypted
+/// fails (before any later mapping without `Ebs` is read).
+fn launch_configuration_volumes_encrypted(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let Some(mappings) = get(&resource.properties, "BlockDeviceMappings") else {
+        return Ok(Outcome::NonCompliant);
+    };
+    for mapping in for_of(Some(mappings), "BlockDeviceMappings")? {
+        if !mapping_encrypted(&mapping, context)? {
+            return Ok(Outcome::NonCompliant);
+        }
+    }
+    Ok(Outcome::Compliant)
+}
+
+/// An Auto Scaling group is judged only through a launch template of this template; without one the rule
+/// does not apply.
+fn group_volumes_encrypted(resource: &Resource, context: &Context<'_>) -> Verdict {
+    match ebs_launch_template(resource, context)? {
+        Some(template) => Ok(verdict(
+            launch_template_devices(template, context)? == BlockDevices::Encrypted,
+        )),
+        None => Ok(Outcome::NotApplicable),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::rules::engine::run;
+    use crate::rules::Compat;
+
+    /// EC26 in a template without any launch template (the fixture has some, which changes the verdicts): an
+    /// instance is judged on its own mappings and an Auto Scaling group does not apply.
+    #[test]
+    fn ebs_encryption_without_launch_templates() {
+        let text = "Resources:\n  Bare:\n    Type: AWS::EC2::Instance\n    Properties: {ImageId: ami-1}\n  \
+                    Encrypted:\n    Type: AWS::EC2::Instance\n    Properties:\n      BlockDeviceMappings:\n        \
+                    - {DeviceName: /dev/xvda, Ebs: {Encrypted: true}}\n  \
+                    Group:\n    Type: AWS::AutoScaling::AutoScalingGroup\n    Properties:\n      \
+                    MinSize: '1'\n      MaxSize: '1'\n      LaunchConfigurationName: lc\n";
+        let Ok(template) = crate::template::parse("t.yaml", text) else {
+            panic!("the test template does not parse");
+        };
+        let Some(check) = CHECKS
+            .iter()
+            .find(|check| check.name == "EC2EBSVolumeEncrypted")
+        else {
+            panic!("the check is not in CHECKS");
+        };
+        let known = BTreeMap::new();
+        let context = Context {
+            template: &template,
+            compat: Compat::CdkNag,
+            known: &known,
+        };
+        let verdicts: Vec<Outcome> = template
+            .resources
+            .iter()
+            .map(|resource| run(check, resource, &context))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                Outcome::NonCompliant,
+                Outcome::Compliant,
+                Outcome::NotApplicable
+            ]
+        );
+    }
 }

@@ -1,11 +1,13 @@
 //! Checks for load balancers, Classic (`AWS::ElasticLoadBalancing::*`) and v2 (`AWS::ElasticLoadBalancingV2::*`):
 //! TLS certificates from ACM, HTTPS redirection and secure listeners, access logs, deletion protection,
-//! cross-zone balancing and dropping invalid HTTP headers.
+//! cross-zone balancing, dropping invalid HTTP headers, connection draining, and no Classic load balancers for
+//! HTTP or HTTPS traffic.
 
 use serde_json::{Map, Value};
 
 use crate::rules::value::{
-    coerce, for_of, get, is_intrinsic, json_text, loose_eq, primitive, read, verdict, Kind,
+    coerce, for_of, get, is_intrinsic, json_text, loose_eq, primitive, read, strict_eq, verdict,
+    Kind,
 };
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
@@ -74,6 +76,20 @@ pub const CHECKS: &[Check] = &[
         problem: "The listener has no certificate, so it does not terminate TLS with a managed certificate",
         fix: "Use an `HTTPS` or `TLS` listener with `Certificates: [{CertificateArn: <ACM certificate ARN>}]`",
         eval: v2_acm_certificate_required,
+    },
+    Check {
+        name: "CLBNoInboundHttpHttps",
+        resource_types: CLASSIC,
+        problem: "A Classic load balancer takes HTTP or HTTPS traffic, which an application load balancer handles with more features and protections",
+        fix: "Serve HTTP and HTTPS through an `AWS::ElasticLoadBalancingV2::LoadBalancer` of `Type: application` and keep Classic listeners to `TCP`/`SSL`",
+        eval: classic_no_http,
+    },
+    Check {
+        name: "CLBConnectionDraining",
+        resource_types: CLASSIC,
+        problem: "Connection draining is off, so in-flight requests are cut when an instance is deregistered or fails its health check",
+        fix: "Set `ConnectionDrainingPolicy` with `Enabled: true` (and a `Timeout`)",
+        eval: classic_connection_draining,
     },
 ];
 
@@ -302,4 +318,39 @@ fn v2_acm_certificate_required(resource: &Resource, _: &Context<'_>) -> Verdict 
         .iter()
         .any(|certificate| get(certificate, "CertificateArn").is_some());
     Ok(verdict(found))
+}
+
+fn classic_no_http(resource: &Resource, context: &Context<'_>) -> Verdict {
+    // `Listeners` is walked with `for...of`: absent or an intrinsic throws.
+    for listener in for_of(get(&resource.properties, "Listeners"), "Listeners")? {
+        if listener.is_null() {
+            return Err(Thrown("a `Listeners` entry is null".to_owned()));
+        }
+        let protocol = primitive(&listener, "Protocol", Kind::String, context)?;
+        let Some(Value::String(protocol)) = protocol else {
+            return Err(Thrown(
+                "a listener has no `Protocol`, so cdk-nag's `toLowerCase` throws".to_owned(),
+            ));
+        };
+        let protocol = protocol.to_lowercase();
+        if protocol == "http" || protocol == "https" {
+            return Ok(Outcome::NonCompliant);
+        }
+    }
+    Ok(Outcome::Compliant)
+}
+
+fn classic_connection_draining(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let properties = &resource.properties;
+    if get(properties, "ConnectionDrainingPolicy").is_none() {
+        return Ok(Outcome::NonCompliant);
+    }
+    // An intrinsic policy has no `Enabled` (fails); an intrinsic `Enabled` throws.
+    let enabled = primitive(
+        properties,
+        "ConnectionDrainingPolicy.Enabled",
+        Kind::Boolean,
+        context,
+    )?;
+    Ok(verdict(strict_eq(enabled.as_ref(), &Value::Bool(true))))
 }

@@ -1,17 +1,24 @@
 //! Checks for IAM identities and policies: groups without users, users outside groups, inline policies,
-//! policies attached to users, and statements granting admin (`*` on `*`) or full service (`service:*`) access.
+//! policies attached to users, statements granting admin (`*` on `*`) or full service (`service:*`) access,
+//! AWS managed policies, and wildcards in allowed actions or resources.
+//!
+//! The managed-policy and wildcard checks report granular findings (`Policy::<ARN>`, `Action::<action>`,
+//! `Resource::<resource>`) that suppressions match verbatim, with references flattened as cdk-nag does
+//! (`{"Ref": "X"}` is `<X>`, `${X}` in `Fn::Sub` is `<X>`, `Fn::GetAtt [R, A]` is `<R.A>`).
 //!
 //! The admin and full-access checks are cdk-nag's regexes over the compact JSON text of the policy, so they depend
 //! on key order (`Action` before `Effect` before `Resource`) and can match across statements; serde_json keeps
 //! keys in authored order, as `JSON.stringify` does.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use fancy_regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::rules::value::{
-    coerce, get, is_intrinsic, js_string, json_text, regex, regex_test, verdict, Kind,
+    coerce, for_of, get, is_intrinsic, js_string, json_text, regex, regex_test, truthy, verdict,
+    Kind,
 };
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
@@ -82,6 +89,26 @@ pub const CHECKS: &[Check] = &[
         problem: "A policy is attached directly to an IAM user instead of to a group or role",
         fix: "Remove `Users` from the policy (or `Policies`/`ManagedPolicyArns` from the user) and grant the permissions through a group",
         eval: user_no_policies,
+    },
+    Check {
+        name: "IAMNoManagedPolicies",
+        resource_types: &["AWS::IAM::Group", "AWS::IAM::User", "AWS::IAM::Role"],
+        problem: "An AWS managed policy is attached, whose broad and changing permissions are not scoped to this workload",
+        fix: "Replace the AWS managed policy in `ManagedPolicyArns` with a customer managed policy granting only what is needed, or suppress the `Policy::<ARN>` finding with a reason",
+        eval: no_managed_policies,
+    },
+    Check {
+        name: "IAMNoWildcardPermissions",
+        resource_types: &[
+            "AWS::IAM::Group",
+            "AWS::IAM::User",
+            "AWS::IAM::Role",
+            "AWS::IAM::Policy",
+            "AWS::IAM::ManagedPolicy",
+        ],
+        problem: "An `Allow` statement uses a wildcard in an action or a resource, granting more than it names",
+        fix: "List the exact actions and resource ARNs instead of `*` patterns, or suppress each `Action::...`/`Resource::...` finding with the evidence that the wildcard is needed",
+        eval: no_wildcard_permissions,
     },
 ];
 
@@ -230,6 +257,220 @@ fn user_no_policies(resource: &Resource, _: &Context<'_>) -> Verdict {
         get(properties, "Users").is_some()
     };
     Ok(verdict(!attached))
+}
+
+/// Granular findings in first-seen order without duplicates (cdk-nag collects them in a `Set`).
+#[derive(Default)]
+struct Findings(Vec<String>);
+
+impl Findings {
+    fn add(&mut self, finding: String) {
+        if !self.0.contains(&finding) {
+            self.0.push(finding);
+        }
+    }
+
+    fn outcome(self) -> Outcome {
+        if self.0.is_empty() {
+            Outcome::Compliant
+        } else {
+            Outcome::Findings(self.0)
+        }
+    }
+}
+
+/// cdk-nag's `flattenCfnReference`, which names the findings: `undefined` is the empty string; a string has
+/// `${` replaced by `<` and `}` by `>`; then, by the first of these fields that is present and truthy,
+/// `Fn::Join [d, items]` joins the flattened items with `d`, `Fn::Sub X` and `Fn::ImportValue X` flatten `X`,
+/// `Fn::GetAtt [R, A]` is `<R.A>` (each part flattened; a string is destructured into its first two
+/// characters), `Ref X` is `<X>`; anything else is its JSON text (so the list form of `Fn::Sub` is the JSON of
+/// the list). Where JavaScript would throw (a field of `null`, destructuring something that is not iterable,
+/// `map` over join items that are not a list), this throws.
+///
+/// `value::flatten` differs for the list form of `Fn::Sub` (JSON of the whole object there), for `Fn::GetAtt`
+/// parts that are not strings, and where JavaScript throws; finding strings must match cdk-nag's exactly, so
+/// the checks of this file use this one.
+fn flatten_reference(value: Option<&Value>) -> Result<String, Thrown> {
+    let Some(value) = value else {
+        return Ok(String::new());
+    };
+    let Value::Object(map) = value else {
+        return match value {
+            Value::String(text) => Ok(text.replace("${", "<").replace('}', ">")),
+            Value::Null => Err(Thrown(
+                "a reference to flatten is null, whose fields cdk-nag reads".to_owned(),
+            )),
+            other => Ok(json_text(other)),
+        };
+    };
+    let field = |name: &str| map.get(name).filter(|inner| truthy(Some(inner)));
+    if let Some(join) = field("Fn::Join") {
+        let (delimiter, items) = destructure(join, "Fn::Join")?;
+        let Some(Value::Array(items)) = items.as_deref() else {
+            return Err(Thrown(
+                "the items of an `Fn::Join` are not a list, so cdk-nag cannot map over them"
+                    .to_owned(),
+            ));
+        };
+        let parts = items
+            .iter()
+            .map(|item| flatten_reference(Some(item)))
+            .collect::<Result<Vec<_>, _>>()?;
+        // `Array.prototype.join` separates with `,` when the delimiter is undefined.
+        let separator = delimiter
+            .as_deref()
+            .map_or_else(|| ",".to_owned(), js_string);
+        return Ok(parts.join(&separator));
+    }
+    if let Some(inner) = field("Fn::Sub") {
+        return flatten_reference(Some(inner));
+    }
+    if let Some(get_att) = field("Fn::GetAtt") {
+        let (resource, attribute) = destructure(get_att, "Fn::GetAtt")?;
+        return Ok(format!(
+            "<{}.{}>",
+            flatten_reference(resource.as_deref())?,
+            flatten_reference(attribute.as_deref())?
+        ));
+    }
+    if let Some(inner) = field("Fn::ImportValue") {
+        return flatten_reference(Some(inner));
+    }
+    if let Some(inner) = field("Ref") {
+        return Ok(format!("<{}>", flatten_reference(Some(inner))?));
+    }
+    Ok(json_text(value))
+}
+
+/// The two values JavaScript's `const [first, second] = value` binds (`None` for `undefined`).
+type Pair<'a> = (Option<Cow<'a, Value>>, Option<Cow<'a, Value>>);
+
+/// JavaScript's `const [first, second] = value`: the first two items of a list, or the first two characters of
+/// a string (missing ones `undefined`); anything else is not iterable and throws.
+fn destructure<'a>(value: &'a Value, function: &str) -> Result<Pair<'a>, Thrown> {
+    match value {
+        Value::Array(items) => Ok((
+            items.first().map(Cow::Borrowed),
+            items.get(1).map(Cow::Borrowed),
+        )),
+        Value::String(text) => {
+            let mut chars = text
+                .chars()
+                .map(|c| Cow::Owned(Value::String(c.to_string())));
+            Ok((chars.next(), chars.next()))
+        }
+        other => Err(Thrown(format!(
+            "the argument of `{function}` is {}, which cdk-nag cannot destructure",
+            json_text(other)
+        ))),
+    }
+}
+
+fn no_managed_policies(resource: &Resource, _: &Context<'_>) -> Verdict {
+    let Some(arns) = get(&resource.properties, "ManagedPolicyArns") else {
+        return Ok(Outcome::Compliant);
+    };
+    // cdk-nag maps over the list: a single intrinsic in its place has no `map`.
+    let Value::Array(arns) = arns else {
+        return Err(Thrown(format!(
+            "`ManagedPolicyArns` is {}, not a list, so cdk-nag cannot map over it",
+            json_text(arns)
+        )));
+    };
+    let mut findings = Findings::default();
+    for arn in arns {
+        let arn = flatten_reference(Some(&coerce(arn, Kind::String)))?;
+        if arn.contains(":iam::aws:") {
+            findings.add(format!("Policy::{arn}"));
+        }
+    }
+    Ok(findings.outcome())
+}
+
+fn no_wildcard_permissions(resource: &Resource, _: &Context<'_>) -> Verdict {
+    let properties = &resource.properties;
+    let mut findings = Findings::default();
+    match resource.resource_type.as_str() {
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+            wildcard_findings(get(properties, "PolicyDocument"), &mut findings)?;
+        }
+        _ => {
+            let Some(policies) = get(properties, "Policies") else {
+                return Ok(Outcome::Compliant);
+            };
+            for policy in for_of(Some(policies), "Policies")? {
+                // An intrinsic entry, or one without a document, has no `policyDocument`: analysing `undefined`
+                // throws.
+                wildcard_findings(get(&policy, "PolicyDocument"), &mut findings)?;
+            }
+        }
+    }
+    Ok(findings.outcome())
+}
+
+/// The findings of one policy document: for each `Allow` statement (others are skipped), every action containing
+/// `*` as `Action::<action>`, then every resource whose flattened text contains `*` as `Resource::<text>`.
+fn wildcard_findings(document: Option<&Value>, findings: &mut Findings) -> Result<(), Thrown> {
+    let Some(document) = document else {
+        return Err(Thrown(
+            "a policy has no `PolicyDocument`, whose `Statement` cdk-nag reads unconditionally"
+                .to_owned(),
+        ));
+    };
+    // `Statement ?? []`: absent is no statement; otherwise walked with `for...of`, so a single statement
+    // object (not in a list) throws.
+    let Some(statements) = get(document, "Statement") else {
+        return Ok(());
+    };
+    for statement in for_of(Some(statements), "PolicyDocument.Statement")? {
+        if statement.is_null() {
+            return Err(Thrown("a policy statement is null".to_owned()));
+        }
+        if get(&statement, "Effect") != Some(&Value::from("Allow")) {
+            continue;
+        }
+        for action in listed(statement.get("Action")) {
+            if let Some(action) = wildcard_action(action)? {
+                findings.add(format!("Action::{action}"));
+            }
+        }
+        for entry in listed(statement.get("Resource")) {
+            // An absent `Resource` flattens to the empty string, which has no wildcard.
+            let text = flatten_reference(entry)?;
+            if text.contains('*') {
+                findings.add(format!("Resource::{text}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// cdk-nag's `normalizeArray`: a list gives its items, anything else (absent included) a list of itself.
+fn listed(value: Option<&Value>) -> Vec<Option<&Value>> {
+    match value {
+        Some(Value::Array(items)) => items.iter().map(Some).collect(),
+        other => vec![other],
+    }
+}
+
+/// The action text when `action.includes('*')`: a string containing `*`, or a nested list with a `*` item
+/// (written as JavaScript joins it). Anything else has no `includes` (an intrinsic, a number, a missing
+/// `Action` as in a `NotAction` statement), which throws.
+fn wildcard_action(action: Option<&Value>) -> Result<Option<String>, Thrown> {
+    match action {
+        Some(Value::String(text)) => Ok(text.contains('*').then(|| text.clone())),
+        Some(list @ Value::Array(items)) => Ok(items
+            .contains(&Value::from("*"))
+            .then(|| js_string(list))),
+        Some(other) => Err(Thrown(format!(
+            "the action {} is not a string, so cdk-nag cannot search it for `*`",
+            json_text(other)
+        ))),
+        None => Err(Thrown(
+            "an `Allow` statement has no `Action` (only `NotAction`?), so cdk-nag cannot search it for `*`"
+                .to_owned(),
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,19 @@
 //! Checks for RDS DB instances and clusters: minor version upgrades, enhanced monitoring, automated backups,
-//! deletion protection, Multi-AZ, public access, log exports to CloudWatch Logs and storage encryption.
+//! deletion protection, Multi-AZ, public access, log exports to CloudWatch Logs, storage encryption,
+//! non-default ports, IAM database authentication, backtracking and log exports of Aurora MySQL, and DB
+//! security groups open to the internet.
 //!
 //! Several checks exempt Aurora instances by looking for `aurora` in the engine name, each in its own way
 //! (literal-only engine, or the raw value where an intrinsic never names Aurora); the helpers below keep
 //! those differences explicit.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::rules::value::{
-    coerce, get, js_number, loose_eq, primitive, resolve_primitive, strict_eq, truthy, verdict,
-    Kind,
+    coerce, for_of, get, js_number, loose_eq, primitive, read, resolve_primitive, strict_eq,
+    truthy, verdict, Kind,
 };
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
@@ -76,6 +80,41 @@ pub const CHECKS: &[Check] = &[
         problem: "The database storage is not encrypted at rest",
         fix: "Set `StorageEncrypted: true` and, preferably, `KmsKeyId` to a customer managed key",
         eval: storage_encrypted,
+    },
+    Check {
+        name: "AuroraMySQLPostgresIAMAuth",
+        resource_types: &[CLUSTER],
+        problem: "The Aurora cluster does not accept IAM database authentication, so access relies on long-lived database passwords",
+        fix: "Set `EnableIAMDatabaseAuthentication: true`",
+        eval: aurora_iam_auth,
+    },
+    Check {
+        name: "RDSRestrictedInbound",
+        resource_types: &["AWS::RDS::DBSecurityGroup", "AWS::RDS::DBSecurityGroupIngress"],
+        problem: "A DB security group ingress rule accepts connections from every IPv4 address (`/0`)",
+        fix: "Narrow `CIDRIP` to the networks that need the database, or authorise an EC2 security group instead",
+        eval: restricted_inbound,
+    },
+    Check {
+        name: "RDSNonDefaultPort",
+        resource_types: CLUSTER_AND_INSTANCE,
+        problem: "The database listens on its engine's default port, the first one scanners try",
+        fix: "Set `Port` to a port other than the engine default (3306, 5432, 1521 or 1433)",
+        eval: non_default_port,
+    },
+    Check {
+        name: "AuroraMySQLBacktrack",
+        resource_types: &[CLUSTER],
+        problem: "The Aurora MySQL cluster cannot be rewound with backtracking",
+        fix: "Set `BacktrackWindow` to a number of seconds greater than 0 (up to 259200)",
+        eval: aurora_backtrack,
+    },
+    Check {
+        name: "AuroraMySQLLogging",
+        resource_types: &[CLUSTER],
+        problem: "The Aurora MySQL Serverless cluster does not export all its logs (audit, error, general, slow query) to CloudWatch Logs",
+        fix: "List `audit`, `error`, `general` and `slowquery` in `EnableCloudwatchLogsExports`",
+        eval: aurora_mysql_logging,
     },
 ];
 
@@ -303,4 +342,133 @@ fn missing_exports(resource: &Resource, needed: &[&str]) -> Verdict {
     } else {
         Outcome::Findings(findings)
     })
+}
+
+/// A literal-only property, lower-cased as cdk-nag does with `resolveIfPrimitive(...).toLowerCase()`: an
+/// absent value cannot be lower-cased, which throws.
+fn lowered(properties: &Value, path: &str, context: &Context<'_>) -> Result<String, Thrown> {
+    match primitive(properties, path, Kind::String, context)? {
+        Some(Value::String(text)) => Ok(text.to_lowercase()),
+        _ => Err(Thrown(format!(
+            "`{path}` is absent, so cdk-nag's `toLowerCase` throws"
+        ))),
+    }
+}
+
+/// `EngineMode` lower-cased when present; `None` when absent.
+fn lowered_mode(properties: &Value, context: &Context<'_>) -> Result<Option<String>, Thrown> {
+    match get(properties, "EngineMode") {
+        None => Ok(None),
+        Some(_) => lowered(properties, "EngineMode", context).map(Some),
+    }
+}
+
+fn aurora_iam_auth(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let properties = &resource.properties;
+    // `!node.engine` on the raw value: absent or empty does not apply; an intrinsic is a token string.
+    if !truthy(read(properties, "Engine", Kind::String).as_ref()) {
+        return Ok(Outcome::NotApplicable);
+    }
+    if raw_engine_not_aurora(properties, context) {
+        return Ok(Outcome::Compliant);
+    }
+    cluster_flag_on(resource, "EnableIAMDatabaseAuthentication", context)
+}
+
+fn restricted_inbound(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let properties = &resource.properties;
+    let rules = if resource.resource_type == "AWS::RDS::DBSecurityGroupIngress" {
+        vec![Cow::Borrowed(properties)]
+    } else {
+        match get(properties, "DBSecurityGroupIngress") {
+            None => Vec::new(),
+            rules => for_of(rules, "DBSecurityGroupIngress")?,
+        }
+    };
+    for rule in rules {
+        if rule.is_null() {
+            return Err(Thrown(
+                "a `DBSecurityGroupIngress` entry is null".to_owned(),
+            ));
+        }
+        let cidr = primitive(&rule, "CIDRIP", Kind::String, context)?;
+        if matches!(&cidr, Some(Value::String(text)) if text.contains("/0")) {
+            return Ok(Outcome::NonCompliant);
+        }
+    }
+    Ok(Outcome::Compliant)
+}
+
+fn non_default_port(resource: &Resource, context: &Context<'_>) -> Verdict {
+    if is_cluster(resource) {
+        cluster_non_default_port(&resource.properties, context)
+    } else {
+        instance_non_default_port(&resource.properties, context)
+    }
+}
+
+/// JavaScript `port == number`.
+fn port_is(port: Option<&Value>, number: i64) -> bool {
+    loose_eq(port, &Value::from(number))
+}
+
+fn cluster_non_default_port(properties: &Value, context: &Context<'_>) -> Verdict {
+    if get(properties, "Port").is_none() {
+        return Ok(Outcome::NonCompliant);
+    }
+    let port = primitive(properties, "Port", Kind::Number, context)?;
+    let port = port.as_ref();
+    let engine = lowered(properties, "Engine", context)?;
+    let mode = lowered_mode(properties, context)?;
+    let fail = match mode.as_deref() {
+        // Provisioned clusters: any Aurora engine on 3306, so aurora-postgresql on 5432 passes.
+        None | Some("provisioned") => engine.contains("aurora") && port_is(port, 3306),
+        _ => {
+            ((engine == "aurora" || engine == "aurora-mysql") && port_is(port, 3306))
+                || (engine == "aurora-postgresql" && port_is(port, 5432))
+        }
+    };
+    Ok(verdict(!fail))
+}
+
+fn instance_non_default_port(properties: &Value, context: &Context<'_>) -> Verdict {
+    if get(properties, "Engine").is_none() {
+        return Ok(Outcome::NonCompliant);
+    }
+    let port = primitive(properties, "Port", Kind::String, context)?;
+    let engine = lowered(properties, "Engine", context)?;
+    let Some(port) = port else {
+        // Aurora instances take the cluster's port.
+        return Ok(verdict(engine.contains("aurora")));
+    };
+    let port = Some(&port);
+    let fail = ((engine == "mariadb" || engine == "mysql") && port_is(port, 3306))
+        || (engine == "postgres" && port_is(port, 5432))
+        || (engine.contains("oracle") && port_is(port, 1521))
+        || (engine.contains("sqlserver") && port_is(port, 1433));
+    Ok(verdict(!fail))
+}
+
+fn aurora_backtrack(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let properties = &resource.properties;
+    // Both are resolved first, so an intrinsic in either throws whatever the engine.
+    let engine = lowered(properties, "Engine", context)?;
+    let window = primitive(properties, "BacktrackWindow", Kind::Number, context)?;
+    if engine != "aurora" && engine != "aurora-mysql" {
+        return Ok(Outcome::Compliant);
+    }
+    Ok(verdict(window.is_some() && !port_is(window.as_ref(), 0)))
+}
+
+fn aurora_mysql_logging(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let properties = &resource.properties;
+    // The engine is lower-cased before anything else: absent or an intrinsic throws on every cluster.
+    let engine = lowered(properties, "Engine", context)?;
+    let mode = lowered_mode(properties, context)?;
+    let serverless_mysql =
+        mode.as_deref() == Some("serverless") && (engine == "aurora" || engine == "aurora-mysql");
+    if !serverless_mysql {
+        return Ok(Outcome::Compliant);
+    }
+    missing_exports(resource, MYSQL_LOGS)
 }

@@ -1,11 +1,13 @@
 //! Checks for Redshift clusters: automated snapshots, encryption with audit logging, maintenance settings,
-//! public access, enhanced VPC routing, and TLS enforced through the cluster's parameter group (a lookup of
-//! the `AWS::Redshift::ClusterParameterGroup` the cluster references by logical ID in the same template).
+//! public access, enhanced VPC routing, a subnet group, a non-default admin user name and port, audit logging,
+//! encryption at rest, version upgrades, and TLS and user activity logging enforced through the cluster's
+//! parameter group (a lookup of the `AWS::Redshift::ClusterParameterGroup` the cluster references by logical ID
+//! in the same template).
 
 use serde_json::Value;
 
 use crate::rules::value::{
-    coerce, get, loose_eq, primitive, reference, strict_eq, truthy, verdict, Kind,
+    coerce, for_of, get, loose_eq, primitive, read, reference, strict_eq, truthy, verdict, Kind,
 };
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
@@ -56,6 +58,55 @@ pub const CHECKS: &[Check] = &[
         problem: "The cluster accepts SQL connections without TLS because no parameter group of this template requires SSL for it",
         fix: "Set `ClusterParameterGroupName` to a `Ref` to an `AWS::Redshift::ClusterParameterGroup` of this template whose `Parameters` set `require_ssl` to `true`",
         eval: require_tls,
+    },
+    Check {
+        name: "RedshiftClusterInVPC",
+        resource_types: CLUSTER,
+        problem: "The cluster names no subnet group, so it is not placed in subnets of a VPC you control",
+        fix: "Set `ClusterSubnetGroupName` to an `AWS::Redshift::ClusterSubnetGroup` of private subnets",
+        eval: cluster_in_vpc,
+    },
+    Check {
+        name: "RedshiftClusterNonDefaultUsername",
+        resource_types: CLUSTER,
+        problem: "The cluster's admin user has the well-known default name `awsuser`",
+        fix: "Set `MasterUsername` to a name other than `awsuser`",
+        eval: non_default_username,
+    },
+    Check {
+        name: "RedshiftClusterNonDefaultPort",
+        resource_types: CLUSTER,
+        problem: "The cluster listens on the default Redshift port 5439, the first one scanners try",
+        fix: "Set `Port` to a port other than 5439",
+        eval: non_default_port,
+    },
+    Check {
+        name: "RedshiftClusterAuditLogging",
+        resource_types: CLUSTER,
+        problem: "The cluster does not write audit logs of connections and user activity",
+        fix: "Set `LoggingProperties` with a `BucketName` (and `S3KeyPrefix`) for the audit logs",
+        eval: audit_logging,
+    },
+    Check {
+        name: "RedshiftClusterEncryptionAtRest",
+        resource_types: CLUSTER,
+        problem: "The cluster's data is not encrypted at rest",
+        fix: "Set `Encrypted: true` and, preferably, `KmsKeyId` to a customer managed key",
+        eval: encryption_at_rest,
+    },
+    Check {
+        name: "RedshiftClusterVersionUpgrade",
+        resource_types: CLUSTER,
+        problem: "Major version upgrades are turned off, so the cluster misses engine fixes applied during maintenance",
+        fix: "Remove `AllowVersionUpgrade` or set it to `true`",
+        eval: version_upgrade,
+    },
+    Check {
+        name: "RedshiftClusterUserActivityLogging",
+        resource_types: CLUSTER,
+        problem: "The cluster does not log user activity, because no parameter group of this template turns on `enable_user_activity_logging` for it",
+        fix: "Set `ClusterParameterGroupName` to a `Ref` to an `AWS::Redshift::ClusterParameterGroup` of this template whose `Parameters` set `enable_user_activity_logging` to `\"true\"`",
+        eval: user_activity_logging,
     },
 ];
 
@@ -167,4 +218,92 @@ fn lower_string(parameter: &Value, field: &str, group: &Resource) -> Result<Stri
             group.logical_id
         ))),
     }
+}
+
+fn cluster_in_vpc(resource: &Resource, _: &Context<'_>) -> Verdict {
+    // Absent or the empty string fails; any other value, an intrinsic included, passes.
+    let unset = match get(&resource.properties, "ClusterSubnetGroupName") {
+        None => true,
+        Some(name) => coerce(name, Kind::String) == "",
+    };
+    Ok(verdict(!unset))
+}
+
+fn non_default_username(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let user = primitive(
+        &resource.properties,
+        "MasterUsername",
+        Kind::String,
+        context,
+    )?;
+    Ok(verdict(!loose_eq(user.as_ref(), &Value::from("awsuser"))))
+}
+
+fn non_default_port(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let port = primitive(&resource.properties, "Port", Kind::Number, context)?;
+    Ok(verdict(
+        port.is_some() && !loose_eq(port.as_ref(), &Value::from(5439)),
+    ))
+}
+
+fn audit_logging(resource: &Resource, _: &Context<'_>) -> Verdict {
+    Ok(verdict(
+        get(&resource.properties, "LoggingProperties").is_some(),
+    ))
+}
+
+fn encryption_at_rest(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let encrypted = primitive(&resource.properties, "Encrypted", Kind::Boolean, context)?;
+    Ok(verdict(truthy(encrypted.as_ref())))
+}
+
+fn version_upgrade(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let upgrade = primitive(
+        &resource.properties,
+        "AllowVersionUpgrade",
+        Kind::Boolean,
+        context,
+    )?;
+    Ok(verdict(!strict_eq(upgrade.as_ref(), &Value::Bool(false))))
+}
+
+fn user_activity_logging(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let Some(group_name) = get(&resource.properties, "ClusterParameterGroupName") else {
+        return Ok(Outcome::NonCompliant);
+    };
+    // ref() of the name must equal a group's logical ID (`===`): a `Ref`/`GetAtt` to the group, or a literal
+    // that happens to equal its logical ID. The first group that matches decides.
+    let wanted = reference(&coerce(group_name, Kind::String));
+    let Some(group) = context
+        .resources_of_type(PARAMETER_GROUP)
+        .find(|group| wanted == group.logical_id.as_str())
+    else {
+        return Ok(Outcome::NonCompliant);
+    };
+    Ok(verdict(logs_user_activity(group)?))
+}
+
+/// Whether a parameter group's `Parameters` set `enable_user_activity_logging` to `"true"`, both compared
+/// exactly (case-sensitive). `Parameters` is walked with `for...of`, so an intrinsic list or a null entry
+/// throws.
+fn logs_user_activity(group: &Resource) -> Result<bool, Thrown> {
+    let Some(parameters) = get(&group.properties, "Parameters") else {
+        return Ok(false);
+    };
+    for parameter in for_of(Some(parameters), "Parameters")? {
+        if parameter.is_null() {
+            return Err(Thrown(format!(
+                "a parameter of `{}` is null",
+                group.logical_id
+            )));
+        }
+        let name = read(&parameter, "ParameterName", Kind::String);
+        let value = read(&parameter, "ParameterValue", Kind::String);
+        if strict_eq(name.as_ref(), &Value::from("enable_user_activity_logging"))
+            && strict_eq(value.as_ref(), &Value::from("true"))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -1,17 +1,18 @@
 //! Checks for S3 buckets and bucket policies: bucket-level Block Public Access, server access logging,
-//! public read and write through ACLs, replication, TLS-only bucket policies, versioning and default KMS
-//! encryption.
+//! public read and write through ACLs, replication, TLS-only bucket policies, versioning, default KMS
+//! encryption, and website buckets reachable only through CloudFront origin access identities.
 //!
-//! Two checks look at other resources of the same template: logging (a bucket that is itself the log
-//! destination of another bucket is exempt) and TLS (an `AWS::S3::BucketPolicy` attached to the bucket must
-//! deny plain-HTTP requests on the bucket and its objects). Both build JavaScript regexes around logical IDs
-//! and bucket names inserted without escaping, as cdk-nag does.
+//! Three checks look at other resources of the same template: logging (a bucket that is itself the log
+//! destination of another bucket is exempt), TLS (an `AWS::S3::BucketPolicy` attached to the bucket must
+//! deny plain-HTTP requests on the bucket and its objects) and website access (an attached bucket policy must
+//! grant only `s3:GetObject`/`s3:PutObject` to an origin access identity and nothing to everyone). The first
+//! two build JavaScript regexes around logical IDs and bucket names inserted without escaping, as cdk-nag does.
 
 use serde_json::Value;
 
 use crate::rules::value::{
     coerce, flatten, for_of, get, js_string, json_text, primitive, reference, regex, regex_test,
-    strict_eq, verdict, Kind,
+    strict_eq, truthy, verdict, Kind,
 };
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
@@ -78,6 +79,13 @@ pub const CHECKS: &[Check] = &[
         problem: "The bucket does not encrypt new objects with a KMS key by default",
         fix: "Set every `BucketEncryption.ServerSideEncryptionConfiguration` rule's `ServerSideEncryptionByDefault.SSEAlgorithm` to `aws:kms`",
         eval: default_encryption_kms,
+    },
+    Check {
+        name: "S3WebBucketOAIAccess",
+        resource_types: BUCKETS,
+        problem: "The website bucket is not served only through CloudFront: no attached bucket policy limits access to an origin access identity, or a policy opens it to everyone",
+        fix: "Attach an `AWS::S3::BucketPolicy` whose only `Allow` statements grant `s3:GetObject` (or `s3:PutObject`) to a CloudFront origin access identity (`Principal: {CanonicalUser: ...}`) and none to `*`",
+        eval: web_bucket_oai_access,
     },
 ];
 
@@ -369,4 +377,94 @@ fn matching_resources(resources: Option<&Value>, names: &BucketNames) -> Result<
         }
     }
     Ok(false)
+}
+
+/// The text cdk-nag looks for in a statement's `Principal.AWS` to recognise an origin access identity ARN.
+const OAI_PRINCIPAL: &str = "CloudFront Origin Access Identity";
+
+fn web_bucket_oai_access(resource: &Resource, context: &Context<'_>) -> Verdict {
+    if get(&resource.properties, "WebsiteConfiguration").is_none() {
+        return Ok(Outcome::Compliant);
+    }
+    let name = get(&resource.properties, "BucketName").map(|n| coerce(n, Kind::String));
+    // Every attached policy is examined (no early exit), so one that throws gives UNKNOWN even after a
+    // compliant one.
+    let mut found = false;
+    for policy in context.resources_of_type(BUCKET_POLICY) {
+        if policy_targets(policy, &resource.logical_id, name.as_ref()) && oai_only_policy(policy)? {
+            found = true;
+        }
+    }
+    Ok(verdict(found))
+}
+
+/// Whether a bucket policy restricts the bucket to origin access identities: no `Allow` statement has a `*`
+/// anywhere in its principal, every `Allow` statement for an identity (an `AWS` principal naming one, or any
+/// `CanonicalUser`) grants only `s3:GetObject`/`s3:PutObject`, and at least one such statement exists.
+fn oai_only_policy(policy: &Resource) -> Result<bool, Thrown> {
+    let Some(document) = get(&policy.properties, "PolicyDocument") else {
+        return Err(Thrown(format!(
+            "the bucket policy `{}` has no `PolicyDocument`, whose statements cdk-nag reads unconditionally",
+            policy.logical_id
+        )));
+    };
+    let mut found = false;
+    for statement in for_of(get(document, "Statement"), "PolicyDocument.Statement")? {
+        if statement.is_null() {
+            return Err(Thrown("a policy statement is null".to_owned()));
+        }
+        if !strict_eq(get(&statement, "Effect"), &Value::from("Allow")) {
+            continue;
+        }
+        let principal = get(&statement, "Principal");
+        if json_text(principal.unwrap_or(&Value::from(""))).contains('*') {
+            return Ok(false);
+        }
+        let Some(principal) = principal else {
+            return Err(Thrown(
+                "an `Allow` statement has no `Principal`, so cdk-nag cannot read its `AWS` entry"
+                    .to_owned(),
+            ));
+        };
+        let oai = get(principal, "AWS").is_some_and(|aws| json_text(aws).contains(OAI_PRINCIPAL))
+            || truthy(get(principal, "CanonicalUser"));
+        if oai {
+            if !get_or_put_only(get(&statement, "Action"))? {
+                return Ok(false);
+            }
+            found = true;
+        }
+    }
+    Ok(found)
+}
+
+/// Whether every action (a string or a list) is `s3:GetObject` or `s3:PutObject`, case-insensitively. Actions
+/// are lower-cased one by one until one does not match, so a missing or non-string action throws.
+fn get_or_put_only(actions: Option<&Value>) -> Result<bool, Thrown> {
+    let single;
+    let actions = match actions {
+        Some(Value::Array(actions)) => actions.as_slice(),
+        Some(action) => {
+            single = [action.clone()];
+            &single[..]
+        }
+        None => {
+            return Err(Thrown(
+                "an origin access identity statement has no `Action` to lower-case".to_owned(),
+            ))
+        }
+    };
+    for action in actions {
+        let Value::String(action) = action else {
+            return Err(Thrown(format!(
+                "the action {} is not a string, so it cannot be lower-cased",
+                json_text(action)
+            )));
+        };
+        let action = action.to_lowercase();
+        if action != "s3:getobject" && action != "s3:putobject" {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

@@ -1,6 +1,6 @@
-//! Checks for VPC networking: security-group ingress open to the internet on common or SSH ports, the VPC's
-//! default security group, VPC flow logs, routes from anywhere to a gateway and subnets that hand out public
-//! addresses.
+//! Checks for VPC networking: security-group ingress open to the internet (on any port, or on common or SSH
+//! ports), security-group descriptions, the VPC's default security group, VPC flow logs, routes from anywhere
+//! to a gateway, subnets that hand out public addresses, and network ACLs (flagged wherever they exist).
 
 use std::borrow::Cow;
 
@@ -13,6 +13,8 @@ use crate::rules::{Check, Compat, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
 const INGRESS: &[&str] = &["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"];
+const SECURITY_GROUP: &[&str] = &["AWS::EC2::SecurityGroup"];
+const NETWORK_ACLS: &[&str] = &["AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry"];
 const VPC: &[&str] = &["AWS::EC2::VPC"];
 
 /// TCP ports EC2RestrictedCommonPorts keeps closed to the internet (3309 included, as cdk-nag has it).
@@ -65,6 +67,27 @@ pub const CHECKS: &[Check] = &[
         problem: "Instances launched in the subnet get a public IPv4 or IPv6 address automatically",
         fix: "Set `MapPublicIpOnLaunch: false` and `AssignIpv6AddressOnCreation: false`",
         eval: subnet_auto_assign_public_ip_disabled,
+    },
+    Check {
+        name: "EC2RestrictedInbound",
+        resource_types: INGRESS,
+        problem: "An ingress rule accepts traffic from every IPv4 or IPv6 address (`/0`), whatever the port",
+        fix: "Narrow `CidrIp`/`CidrIpv6` to the networks that need access, or use `SourceSecurityGroupId` instead",
+        eval: restricted_inbound,
+    },
+    Check {
+        name: "EC2SecurityGroupDescription",
+        resource_types: SECURITY_GROUP,
+        problem: "The security group has no meaningful description, so reviewers cannot tell what it is for",
+        fix: "Set `GroupDescription` to a sentence saying what the group protects and who may reach it",
+        eval: security_group_description,
+    },
+    Check {
+        name: "VPCNoNACLs",
+        resource_types: NETWORK_ACLS,
+        problem: "The template manages network ACLs, which are stateless and easy to get wrong next to security groups",
+        fix: "Remove the `AWS::EC2::NetworkAcl`/`AWS::EC2::NetworkAclEntry` resources and control traffic with security groups, or suppress the warning with the reason the ACL is needed",
+        eval: no_network_acls,
     },
 ];
 
@@ -139,6 +162,47 @@ fn restricted_ssh(resource: &Resource, context: &Context<'_>) -> Verdict {
         }
     }
     Ok(Outcome::Compliant)
+}
+
+fn restricted_inbound(resource: &Resource, context: &Context<'_>) -> Verdict {
+    for rule in &ingress_rules(resource)? {
+        // `rule.cidrIp` on a null entry throws in cdk-nag.
+        if rule.is_null() {
+            return Err(Thrown("a `SecurityGroupIngress` entry is null".to_owned()));
+        }
+        // Both are resolved before either is tested, so an intrinsic in either throws.
+        let cidr = primitive(rule, "CidrIp", Kind::String, context)?;
+        let cidr_v6 = primitive(rule, "CidrIpv6", Kind::String, context)?;
+        // A substring test: ports, protocol and other sources are not looked at.
+        if open_to_all(cidr.as_ref()) || open_to_all(cidr_v6.as_ref()) {
+            return Ok(Outcome::NonCompliant);
+        }
+    }
+    Ok(Outcome::Compliant)
+}
+
+fn security_group_description(resource: &Resource, context: &Context<'_>) -> Verdict {
+    let description = primitive(
+        &resource.properties,
+        "GroupDescription",
+        Kind::String,
+        context,
+    )?;
+    match description {
+        // JavaScript's `length` counts UTF-16 code units.
+        Some(Value::String(text)) => Ok(verdict(text.encode_utf16().count() >= 2)),
+        // cdk-nag reads `.length` of the resolved value: `undefined.length` throws.
+        None => Err(Thrown(
+            "`GroupDescription` is absent, and cdk-nag reads its length unconditionally".to_owned(),
+        )),
+        // A coerced scalar is always a string; anything else has no length to compare.
+        Some(_) => Ok(Outcome::Compliant),
+    }
+}
+
+fn no_network_acls(_: &Resource, _: &Context<'_>) -> Verdict {
+    // The existence of the ACL or entry is the finding.
+    Ok(Outcome::NonCompliant)
 }
 
 fn cdk_path(resource: &Resource) -> Option<&str> {
