@@ -199,6 +199,9 @@ pub struct Database {
     /// Refuse deletion of the cluster and its instances. Turn on for any environment holding patient data.
     #[serde(default)]
     pub deletion_protection: bool,
+    /// MySQL port of the cluster, 1150..65535. Not MySQL's well-known 3306, which scanners probe first.
+    #[serde(default = "default_database_port")]
+    pub port: u32,
     /// Days of automated Aurora backups (1..35), in addition to the AWS Backup plan.
     #[serde(default = "default_backup_retention")]
     pub backup_retention_days: u32,
@@ -300,6 +303,9 @@ fn default_vpc_cidr() -> String {
 fn default_backup_retention() -> u32 {
     7
 }
+fn default_database_port() -> u32 {
+    3307
+}
 fn default_max_acu() -> f64 {
     256.0
 }
@@ -358,6 +364,7 @@ impl Default for Database {
     fn default() -> Self {
         Database {
             deletion_protection: false,
+            port: default_database_port(),
             backup_retention_days: default_backup_retention(),
             min_acu: 0.0,
             max_acu: default_max_acu(),

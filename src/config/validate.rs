@@ -486,6 +486,13 @@ fn database(check: &mut Checker, environment: &Environment) {
             "lower `database.min_acu` or raise `database.max_acu`",
         );
     }
+    check.range(
+        "database.port",
+        database.port.into(),
+        1150,
+        65535,
+        "Aurora MySQL's port",
+    );
     let year = 31_536_000;
     check.range(
         "database.net_read_timeout",

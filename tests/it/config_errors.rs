@@ -322,6 +322,15 @@ fn mysql_timeouts_in_range() {
 }
 
 #[test]
+fn database_port_in_auroras_range() {
+    check(
+        "database:\n  port: 80\n",
+        "6:9",
+        &["outside Aurora MySQL's port range 1150..65535"],
+    );
+}
+
+#[test]
 fn database_capacity_and_retention() {
     check(
         "database:\n  max_acu: 300\n",

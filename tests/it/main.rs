@@ -9,5 +9,6 @@ mod config_errors;
 mod golden;
 mod injection;
 mod lambdas;
+mod rules;
 mod support;
 mod toggles;
