@@ -506,3 +506,74 @@ fn rules_reference_is_generated_from_the_registry() {
         );
     }
 }
+
+#[test]
+fn every_pack_works_with_every_format() {
+    const MIXED: &str = "tests/fixtures/check/mixed.yaml";
+    for (pack, rule, finding) in [
+        ("aws-solutions", "AwsSolutions-IAM5", Some("Action::s3:*")),
+        (
+            "openmrs",
+            "OpenMRS-CredentialsFromSecretsManager",
+            Some("Environment::OMRS_DB_PASSWORD"),
+        ),
+        (
+            "hipaa-security",
+            "HIPAA.Security-S3BucketLoggingEnabled",
+            None,
+        ),
+    ] {
+        for format in ["text", "json", "sarif", "markdown", "csv"] {
+            let (status, output, stderr) = check(
+                &root(),
+                &["--template", MIXED, "--pack", pack, "--format", format],
+            );
+            assert_eq!(
+                status,
+                code(ExitStatus::GateFailed),
+                "{pack} {format}: {stderr}"
+            );
+            assert!(
+                output.contains(rule),
+                "{pack} {format} does not name {rule}:\n{output}"
+            );
+            if let (Some(finding), "json") = (finding, format) {
+                let value: serde_json::Value = serde_json::from_str(&output).unwrap();
+                let results = value["templates"][0]["results"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                assert!(
+                    results
+                        .iter()
+                        .any(|result| result["rule_id"] == rule && result["finding"] == finding),
+                    "{output}"
+                );
+                assert!(
+                    results
+                        .iter()
+                        .all(|result| result["rule_id"].as_str().is_some_and(
+                            |id| id.starts_with(rule.split('-').next().unwrap_or_default())
+                        )),
+                    "only the selected pack runs"
+                );
+            }
+            if format == "sarif" {
+                validate_sarif(&output);
+            }
+        }
+    }
+    let (_, json, _) = check(&root(), &["--template", MIXED, "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let packs: std::collections::BTreeSet<String> = value["templates"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|result| result["pack"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        packs.into_iter().collect::<Vec<_>>(),
+        ["AwsSolutions", "HIPAA.Security", "OpenMRS"],
+        "no --pack runs all three"
+    );
+}
