@@ -6,7 +6,7 @@ use crate::rules::value::{get, read, strict_eq, Kind};
 use crate::rules::{Check, Context, Outcome, Verdict};
 use crate::template::Resource;
 
-use super::sqs::open_principal;
+use super::policy::open_principal;
 
 /// The checks of this file.
 pub const CHECKS: &[Check] = &[Check {

@@ -7,7 +7,7 @@ use crate::rules::value::{get, js_string, loose_eq, primitive, read, strict_eq, 
 use crate::rules::{Check, Context, Outcome, Thrown, Verdict};
 use crate::template::Resource;
 
-use super::sqs::denies_insecure_transport;
+use super::policy::denies_insecure_transport;
 
 const CONTAINER: &[&str] = &["AWS::MediaStore::Container"];
 

@@ -39,6 +39,7 @@ pub mod msk;
 pub mod neptune;
 pub mod openmrs;
 pub mod opensearch;
+mod policy;
 pub mod quicksight;
 pub mod rds;
 pub mod redshift;

@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use super::policy::denies_insecure_transport_where;
 use crate::rules::value::{
     coerce, flatten, for_of, get, js_string, json_text, primitive, reference, regex, regex_test,
     strict_eq, truthy, verdict, Kind,
@@ -289,62 +290,12 @@ fn policy_targets(policy: &Resource, logical_id: &str, name: Option<&Value>) -> 
 /// Whether some statement of the policy denies every S3 action to everyone over plain HTTP on both the
 /// bucket and its objects.
 fn policy_requires_tls(policy: &Resource, names: &BucketNames) -> Result<bool, Thrown> {
-    let statements = get(&policy.properties, "PolicyDocument.Statement");
-    for statement in for_of(statements, "PolicyDocument.Statement")? {
-        if statement.is_null() {
-            return Err(Thrown("a policy statement is null".to_owned()));
-        }
-        let secure_transport = get(&statement, "Condition.Bool.aws:SecureTransport");
-        if strict_eq(get(&statement, "Effect"), &Value::from("Deny"))
-            && matching_action(get(&statement, "Action"))?
-            && matching_principal(get(&statement, "Principal"))?
-            && (strict_eq(secure_transport, &Value::from("false"))
-                || strict_eq(secure_transport, &Value::Bool(false)))
-            && matching_resources(get(&statement, "Resource"), names)?
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// `'*'` or `s3:*` (case-insensitive), alone or in a list; anything that is not a string cannot be
-/// lower-cased and makes the rule throw.
-fn matching_action(actions: Option<&Value>) -> Result<bool, Thrown> {
-    let all_actions = |action: Option<&Value>| match action {
-        Some(Value::String(action)) => Ok(action == "*" || action.to_lowercase() == "s3:*"),
-        _ => Err(Thrown(
-            "a statement's `Action` is not a string, so it cannot be lower-cased".to_owned(),
-        )),
-    };
-    match actions {
-        Some(Value::Array(actions)) => {
-            for action in actions {
-                if all_actions(Some(action))? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
-        other => all_actions(other),
-    }
-}
-
-/// `'*'`, `{"AWS": "*"}` or an `AWS` list containing `'*'`; an absent principal makes the rule throw.
-fn matching_principal(principal: Option<&Value>) -> Result<bool, Thrown> {
-    let Some(principal) = principal else {
-        return Err(Thrown(
-            "a statement has no `Principal`, so its `AWS` entry cannot be read".to_owned(),
-        ));
-    };
-    let star = Value::from("*");
-    if principal == &star {
-        return Ok(true);
-    }
-    Ok(match get(principal, "AWS") {
-        Some(Value::Array(accounts)) => accounts.contains(&star),
-        other => strict_eq(other, &star),
-    })
+    denies_insecure_transport_where(
+        get(&policy.properties, "PolicyDocument.Statement"),
+        "PolicyDocument.Statement",
+        |action| action == "*" || action.to_lowercase() == "s3:*",
+        |statement| matching_resources(get(statement, "Resource"), names),
+    )
 }
 
 /// `Resource` must be a list with a bucket entry (JSON text matches the bucket regex and has no `/`) and an

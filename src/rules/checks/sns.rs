@@ -5,7 +5,7 @@ use crate::rules::value::{coerce, get, verdict, Kind};
 use crate::rules::{Check, Context, Outcome, Verdict};
 use crate::template::Resource;
 
-use super::sqs::{attached, denies_insecure_transport};
+use super::policy::{attached, denies_insecure_transport};
 
 const TOPIC: &[&str] = &["AWS::SNS::Topic"];
 
