@@ -3,6 +3,8 @@
 //! Shared by every command so that `validate`, `render`, `diff` and `plan` resolve names, report errors and
 //! render identically.
 
+use std::rc::Rc;
+
 use crate::config::{load_str, EnvironmentRef, NamedEnvironment, PIPELINES_DIR};
 use crate::exit::Failure;
 use crate::render::{render, Rendered, TemplateSet};
@@ -69,6 +71,8 @@ pub fn load_all(
 pub struct RenderedEnvironment {
     pub environment: NamedEnvironment,
     pub rendered: Rendered,
+    /// The template set it was rendered with (shared by environments of the same set), for locating resources.
+    pub set: Rc<TemplateSet>,
 }
 
 /// Renders every environment with its template set, read from the same `source`.
@@ -76,21 +80,23 @@ pub fn render_all(
     source: &dyn Source,
     environments: Vec<NamedEnvironment>,
 ) -> Result<Vec<RenderedEnvironment>, Failure> {
-    let mut sets: Vec<TemplateSet> = Vec::new();
+    let mut sets: Vec<Rc<TemplateSet>> = Vec::new();
     let mut results = Vec::new();
     for environment in environments {
         let set_name = &environment.environment.stack.template_set;
         let set = match sets.iter().find(|set| &set.name == set_name) {
-            Some(set) => set,
+            Some(set) => Rc::clone(set),
             None => {
-                sets.push(TemplateSet::load(source, set_name)?);
-                &sets[sets.len() - 1]
+                let set = Rc::new(TemplateSet::load(source, set_name)?);
+                sets.push(Rc::clone(&set));
+                set
             }
         };
-        let rendered = render(&environment.name, &environment.environment, set)?;
+        let rendered = render(&environment.name, &environment.environment, &set)?;
         results.push(RenderedEnvironment {
             environment,
             rendered,
+            set,
         });
     }
     Ok(results)

@@ -6,7 +6,6 @@ use super::{unsupported, write_out, Out};
 use crate::cli::{CheckArgs, CompatArg, FailOn, Format, PackArg};
 use crate::exit::{ExitStatus, Failure};
 use crate::pipeline::check::{check_file, check_rendered, CheckOptions, CheckReport};
-use crate::render::TemplateSet;
 use crate::report::check as writers;
 use crate::rules::{packs, Compat, Level, Pack};
 use crate::source::Source;
@@ -58,20 +57,11 @@ pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitSt
     } else {
         let refs = resolve(source, &args.environments)?;
         let rendered = render_all(source, load_all(source, &refs)?)?;
-        let mut sets: Vec<TemplateSet> = Vec::new();
         for item in &rendered {
-            let set_name = &item.environment.environment.stack.template_set;
-            if !sets.iter().any(|set| &set.name == set_name) {
-                sets.push(TemplateSet::load(source, set_name)?);
-            }
-            let set = sets
-                .iter()
-                .find(|set| &set.name == set_name)
-                .ok_or_else(|| Failure::bad_input("template set vanished"))?;
             templates.push(check_rendered(
                 &item.environment,
                 &item.rendered,
-                set,
+                &item.set,
                 &options,
             )?);
         }
