@@ -82,6 +82,8 @@ pub enum Command {
     /// Suppressions: `Metadata.cdk_nag.rules_to_suppress` in the template, then `suppressions:` in the environment
     /// file. `OMRS_GITOPS_TODAY=YYYY-MM-DD` fixes the day used to expire suppressions.
     Check(CheckArgs),
+    /// Every container image the rendered templates run (the OpenMRS service and every helper task).
+    Images(ImagesArgs),
     /// Print the JSON Schema of environment files.
     Schema,
     /// Convert a seed-style `cdk.json` (its `context` block) into an environment file on stdout.
@@ -180,6 +182,16 @@ pub struct CheckArgs {
     /// Print the rule registry (text or json) and exit.
     #[arg(long)]
     pub list_rules: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Environment names or paths. None: every file in `pipelines/`.
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Output format: text (a table per environment) or json.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod config_errors;
 mod golden;
+mod images;
 mod injection;
 mod lambdas;
 mod rules;

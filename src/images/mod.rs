@@ -1,0 +1,12 @@
+//! Container images: references found in rendered templates, their digests, their vulnerabilities and the gate.
+//!
+//! - `reference` parses `[registry/]repository[:tag][@digest]` with Docker's defaults (pure).
+//! - `collect` finds every image in a rendered template's task definitions (pure).
+//!
+//! Network access lives behind small traits so tests can point them at local peers.
+
+pub mod collect;
+pub mod reference;
+
+pub use collect::{collect, CollectError, CollectedImage, ImageUse};
+pub use reference::{valid_digest, EcrRegistry, ImageRef, ReferenceError, DOCKER_HUB};
