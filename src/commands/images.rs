@@ -1,9 +1,11 @@
-//! `omrs-gitops images [ENV...]`: every container image the rendered templates reference.
+//! `omrs-gitops images [ENV...]`: every container image the rendered templates reference, and its digest.
 
 use super::{unsupported, write_out, Out};
 use crate::cli::{Format, ImagesArgs};
 use crate::exit::{ExitStatus, Failure};
-use crate::pipeline::images::collect_images;
+use crate::images::aws::{Aws, AwsSettings};
+use crate::images::HttpResolver;
+use crate::pipeline::images::{collect_images, resolve_digests};
 use crate::report::images as writers;
 use crate::source::Source;
 use crate::workspace::{load_all, render_all, resolve};
@@ -14,7 +16,17 @@ pub fn run(source: &dyn Source, args: &ImagesArgs, out: Out<'_>) -> Result<ExitS
     }
     let refs = resolve(source, &args.environments)?;
     let rendered = render_all(source, load_all(source, &refs)?)?;
-    let report = collect_images(&rendered)?;
+    let mut report = collect_images(&rendered)?;
+    if !args.offline {
+        let aws = Aws::new(AwsSettings {
+            endpoint_url: args.aws_endpoint_url.clone(),
+            no_retries: false,
+            static_credentials: None,
+        })
+        .map_err(Failure::service)?;
+        let resolver = HttpResolver::new(Some(&aws));
+        resolve_digests(&mut report, &resolver)?;
+    }
     let text = match args.format {
         Format::Json => writers::json(&report),
         _ => writers::text(&report),

@@ -5,7 +5,8 @@
 //! ```text
 //! {"version": 1,
 //!  "environments": [{"name", "path",
-//!    "images": [{"image", "registry", "repository", "tag"|null, "digest"|null,
+//!    "images": [{"image", "registry", "repository", "tag"|null,
+//!                "digest"|null (written or resolved; null with `--offline` when the reference has none),
 //!                "uses": [{"task_definition", "container"}]}]}]}
 //! ```
 //! Images are in order of first use in the template. Fields are only ever added within a version.
@@ -30,7 +31,7 @@ pub fn json(report: &ImagesReport) -> String {
                     "registry": image.reference.registry,
                     "repository": image.reference.repository,
                     "tag": image.reference.tag,
-                    "digest": image.reference.digest,
+                    "digest": report.digest(image),
                     "uses": image.uses.iter().map(|use_| json!({
                         "task_definition": use_.task_definition,
                         "container": use_.container,
@@ -71,11 +72,7 @@ pub fn text(report: &ImagesReport) -> String {
                         .tag
                         .clone()
                         .unwrap_or_else(|| "-".to_owned()),
-                    image
-                        .reference
-                        .digest
-                        .clone()
-                        .unwrap_or_else(|| "-".to_owned()),
+                    report.digest(image).unwrap_or("-").to_owned(),
                     image
                         .uses
                         .iter()
