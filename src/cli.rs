@@ -200,6 +200,9 @@ pub struct ImagesArgs {
     /// Only list the images: resolve no digest, contact no registry and no AWS service.
     #[arg(long)]
     pub offline: bool,
+    /// Write `<env>.template.json` into this folder: rendered with digests for environments with `images.pin`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Endpoint URL for every AWS service (ECR, Inspector2), for example a local emulator.
     #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL")]
     pub aws_endpoint_url: Option<String>,

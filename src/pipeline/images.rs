@@ -5,13 +5,17 @@ use std::collections::BTreeMap;
 use crate::config::NamedEnvironment;
 use crate::exit::{ExitStatus, Failure};
 use crate::images::{collect, CollectedImage, DigestResolver, RegistryError};
-use crate::workspace::RenderedEnvironment;
+use crate::render::Rendered;
+use crate::source::Source;
+use crate::workspace::{render_all_pinned, RenderedEnvironment};
 
 /// The images of one environment.
 #[derive(Debug, Clone)]
 pub struct EnvironmentImages {
     pub environment: NamedEnvironment,
     pub images: Vec<CollectedImage>,
+    /// The template rendered with digests, for an environment with `images.pin` once digests are resolved.
+    pub pinned: Option<Rendered>,
 }
 
 /// Every environment's images, and the digest of every image reference (as written) that was resolved.
@@ -42,6 +46,7 @@ pub fn collect_images(rendered: &[RenderedEnvironment]) -> Result<ImagesReport, 
             Ok(images) => environments.push(EnvironmentImages {
                 environment: item.environment.clone(),
                 images,
+                pinned: None,
             }),
             Err(errors) => problems.extend(
                 errors
@@ -106,4 +111,25 @@ pub fn resolve_digests(
             .collect::<Vec<_>>()
             .join("\n"),
     })
+}
+
+/// Renders every environment with `images.pin` again with the resolved digests (rendering stays pure: the
+/// digests were resolved first).
+pub fn pin(report: &mut ImagesReport, source: &dyn Source) -> Result<(), Failure> {
+    let environments: Vec<NamedEnvironment> = report
+        .environments
+        .iter()
+        .filter(|item| item.environment.environment.images.pin)
+        .map(|item| item.environment.clone())
+        .collect();
+    for rendered in render_all_pinned(source, environments, &report.digests)? {
+        if let Some(item) = report
+            .environments
+            .iter_mut()
+            .find(|item| item.environment.path == rendered.environment.path)
+        {
+            item.pinned = Some(rendered.rendered);
+        }
+    }
+    Ok(())
 }

@@ -75,6 +75,16 @@ pub struct Aws {
 
 impl<'a> Context<'a> {
     pub fn new(name: &'a str, environment: &'a Environment) -> Context<'a> {
+        Context::pinned(name, environment, &BTreeMap::new())
+    }
+
+    /// The context with `images.pin` applied: every image whose reference (as written) has an entry in
+    /// `digests` becomes `repository@digest`. Without `images.pin` the digests are ignored.
+    pub fn pinned(
+        name: &'a str,
+        environment: &'a Environment,
+        digests: &BTreeMap<String, String>,
+    ) -> Context<'a> {
         let region = environment.stack.region.clone();
         let partition = partition(&region);
         let elb_account = ELB_LOG_ACCOUNTS
@@ -88,6 +98,21 @@ impl<'a> Context<'a> {
             ("backend", format!("{}:{tag}", environment.images.backend)),
             ("aws_cli", AWS_CLI_IMAGE.to_owned()),
         ]);
+        let images = if environment.images.pin {
+            images
+                .into_iter()
+                .map(|(key, written)| {
+                    let pinned = digests.get(&written).and_then(|digest| {
+                        crate::images::ImageRef::parse(&written)
+                            .ok()
+                            .map(|reference| reference.pinned(digest))
+                    });
+                    (key, pinned.unwrap_or(written))
+                })
+                .collect()
+        } else {
+            images
+        };
         let tls = environment.tls();
         Context {
             env: environment,

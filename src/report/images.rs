@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! {"version": 1,
-//!  "environments": [{"name", "path",
+//!  "environments": [{"name", "path", "pinned_template": {"sha256"}|null (with `images.pin`, once resolved),
 //!    "images": [{"image", "registry", "repository", "tag"|null,
 //!                "digest"|null (written or resolved; null with `--offline` when the reference has none),
 //!                "uses": [{"task_definition", "container"}]}]}]}
@@ -26,6 +26,7 @@ pub fn json(report: &ImagesReport) -> String {
             json!({
                 "name": item.environment.name,
                 "path": item.environment.path,
+                "pinned_template": item.pinned.as_ref().map(|rendered| json!({"sha256": rendered.sha256})),
                 "images": item.images.iter().map(|image| json!({
                     "image": image.written,
                     "registry": image.reference.registry,
@@ -83,6 +84,9 @@ pub fn text(report: &ImagesReport) -> String {
             })
             .collect();
         table(&mut out, &["IMAGE", "TAG", "DIGEST", "USED BY"], &rows);
+        if let Some(rendered) = &item.pinned {
+            let _ = writeln!(out, "  pinned template: {}", rendered.sha256);
+        }
     }
     out
 }

@@ -111,6 +111,15 @@ pub fn mini_root(registry_host: &str, tag: &str, extra: &str) -> tempfile::TempD
     dir
 }
 
+fn run_in_root(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = run_in(dir, args);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 pub fn images_in(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
     let mut all = vec!["images"];
     all.extend_from_slice(args);
@@ -224,6 +233,49 @@ fn digests_come_from_the_registry_including_indexes_that_need_the_accept_header(
         digests,
         [gateway.as_str(), frontend.as_str(), backend.as_str()]
     );
+    assert!(value["environments"][0]["pinned_template"].is_null());
+
+    // `images.pin`: the templates run every image by digest.
+    let pinned = mini_root(&host, "3.2.0", "  pin: true\n");
+    let out = pinned.path().join("out");
+    let (status, json, stderr) = images_in(
+        pinned.path(),
+        &["--format", "json", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(status, code(ExitStatus::Success), "{stderr}");
+    let template = std::fs::read_to_string(out.join("mini.template.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["environments"][0]["pinned_template"]["sha256"],
+        omrs_gitops::render::sha256_hex(template.as_bytes())
+    );
+    let template: serde_json::Value = serde_json::from_str(&template).unwrap();
+    let written: Vec<&str> = template["Resources"]["Task"]["Properties"]["ContainerDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|container| container["Image"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        written,
+        [
+            format!("{host}/openmrs/gateway@{gateway}"),
+            format!("{host}/openmrs/frontend@{frontend}"),
+            format!("{host}/openmrs/backend@{backend}"),
+        ]
+    );
+    let (status, plain, _) = run_in_root(pinned.path(), &["render", "--format", "json"]);
+    assert_eq!(status, code(ExitStatus::Success));
+    assert!(
+        !plain.contains(
+            &value["environments"][0]["pinned_template"]["sha256"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        ),
+        "offline render keeps tags"
+    );
+
     let (status, text, _) = images_in(dir.path(), &[]);
     assert_eq!(status, code(ExitStatus::Success));
     assert!(text.contains(&backend), "{text}");
