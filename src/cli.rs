@@ -82,6 +82,13 @@ pub enum Command {
     /// Suppressions: `Metadata.cdk_nag.rules_to_suppress` in the template, then `suppressions:` in the environment
     /// file. `OMRS_GITOPS_TODAY=YYYY-MM-DD` fixes the day used to expire suppressions.
     Check(CheckArgs),
+    /// Every container image the rendered templates run (the OpenMRS service and every helper task), with the
+    /// digest each tag resolves to through its registry's HTTP API.
+    ///
+    /// Docker Hub and other public registries through their anonymous token flow; ECR private registries with
+    /// GetAuthorizationToken (standard AWS credential chain). `--offline` lists without resolving.
+    /// Exit 2 when a tag does not exist, 3 when a registry cannot be reached.
+    Images(ImagesArgs),
     /// Print the JSON Schema of environment files.
     Schema,
     /// Convert a seed-style `cdk.json` (its `context` block) into an environment file on stdout.
@@ -180,6 +187,25 @@ pub struct CheckArgs {
     /// Print the rule registry (text or json) and exit.
     #[arg(long)]
     pub list_rules: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Environment names or paths. None: every file in `pipelines/`.
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Output format: text (a table per environment) or json.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Only list the images: resolve no digest, contact no registry and no AWS service.
+    #[arg(long)]
+    pub offline: bool,
+    /// Write `<env>.template.json` into this folder: rendered with digests for environments with `images.pin`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Endpoint URL for every AWS service (ECR, Inspector2), for example a local emulator.
+    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL")]
+    pub aws_endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod exit;
+pub mod images;
 pub mod import;
 pub mod pipeline;
 pub mod render;
@@ -54,6 +55,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Failure> {
         Command::Diff(args) => commands::diff::run(&source, root, args, out),
         Command::Plan(args) => commands::plan::run(&source, root, args, out),
         Command::Check(args) => commands::check::run(&source, args, out),
+        Command::Images(args) => commands::images::run(&source, args, out),
         Command::Schema => commands::schema::run(out),
         Command::ImportCdkJson(args) => commands::import_cdk_json::run(args, out),
     }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::config::{load_str, EnvironmentRef, NamedEnvironment, PIPELINES_DIR};
 use crate::exit::Failure;
-use crate::render::{render, Rendered, TemplateSet};
+use crate::render::{render_pinned, Rendered, TemplateSet};
 use crate::source::Source;
 
 /// The environments named on the command line, or every `pipelines/*.yaml` (sorted) when none is.
@@ -80,6 +80,15 @@ pub fn render_all(
     source: &dyn Source,
     environments: Vec<NamedEnvironment>,
 ) -> Result<Vec<RenderedEnvironment>, Failure> {
+    render_all_pinned(source, environments, &std::collections::BTreeMap::new())
+}
+
+/// `render_all` with resolved image digests, which environments with `images.pin` run by digest.
+pub fn render_all_pinned(
+    source: &dyn Source,
+    environments: Vec<NamedEnvironment>,
+    digests: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<RenderedEnvironment>, Failure> {
     let mut sets: Vec<Rc<TemplateSet>> = Vec::new();
     let mut results = Vec::new();
     for environment in environments {
@@ -92,7 +101,7 @@ pub fn render_all(
                 set
             }
         };
-        let rendered = render(&environment.name, &environment.environment, &set)?;
+        let rendered = render_pinned(&environment.name, &environment.environment, &set, digests)?;
         results.push(RenderedEnvironment {
             environment,
             rendered,

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod images;
 pub mod import_cdk_json;
 pub mod plan;
 pub mod render;

@@ -99,6 +99,11 @@ pub struct Images {
     /// Repository of the openmrs-core backend image, which also seeds the data file system.
     #[serde(default = "default_backend_repository")]
     pub backend: String,
+    /// Run every image by digest: `omrs-gitops images` resolves each tag through its registry and renders the
+    /// templates with `repository@sha256:...`, so what runs is exactly what was reviewed and scanned, even when
+    /// the tag moves. The offline commands (`render`, `check`, `plan --offline`) keep the tags.
+    #[serde(default)]
+    pub pin: bool,
 }
 
 /// The ECS Fargate service running OpenMRS.
@@ -329,6 +334,7 @@ impl Default for Images {
             gateway: default_gateway_repository(),
             frontend: default_frontend_repository(),
             backend: default_backend_repository(),
+            pin: false,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! apply, drift) join here and reuse its `EnvironmentPlan`.
 
 pub mod check;
+pub mod images;
 pub mod offline;
 
 pub use offline::{compare, offline_plan, BaseTemplate, EnvironmentPlan, OfflinePlan};

@@ -39,6 +39,9 @@ pub const ELB_LOG_ACCOUNTS: &[(&str, &str)] = &[
     ("us-west-2", "797873946194"),
 ];
 
+/// The AWS CLI image the analytics export task runs.
+pub const AWS_CLI_IMAGE: &str = "public.ecr.aws/aws-cli/aws-cli:2.22.0";
+
 /// Everything a template can read. Field names are the template contract: renaming one is a breaking change
 /// for every template set.
 #[derive(Debug, Serialize)]
@@ -52,7 +55,7 @@ pub struct Context<'a> {
     pub tls: bool,
     /// 443 with TLS, 80 without.
     pub listener_port: u16,
-    /// `repository:tag` for `gateway`, `frontend` and `backend`.
+    /// `repository:tag` for `gateway`, `frontend` and `backend` (the environment's), and `aws_cli` (fixed).
     pub images: BTreeMap<&'static str, String>,
     /// SES is configured (which validation only allows with a Route 53 domain).
     pub ses: bool,
@@ -72,6 +75,16 @@ pub struct Aws {
 
 impl<'a> Context<'a> {
     pub fn new(name: &'a str, environment: &'a Environment) -> Context<'a> {
+        Context::pinned(name, environment, &BTreeMap::new())
+    }
+
+    /// The context with `images.pin` applied: every image whose reference (as written) has an entry in
+    /// `digests` becomes `repository@digest`. Without `images.pin` the digests are ignored.
+    pub fn pinned(
+        name: &'a str,
+        environment: &'a Environment,
+        digests: &BTreeMap<String, String>,
+    ) -> Context<'a> {
         let region = environment.stack.region.clone();
         let partition = partition(&region);
         let elb_account = ELB_LOG_ACCOUNTS
@@ -83,7 +96,23 @@ impl<'a> Context<'a> {
             ("gateway", format!("{}:{tag}", environment.images.gateway)),
             ("frontend", format!("{}:{tag}", environment.images.frontend)),
             ("backend", format!("{}:{tag}", environment.images.backend)),
+            ("aws_cli", AWS_CLI_IMAGE.to_owned()),
         ]);
+        let images = if environment.images.pin {
+            images
+                .into_iter()
+                .map(|(key, written)| {
+                    let pinned = digests.get(&written).and_then(|digest| {
+                        crate::images::ImageRef::parse(&written)
+                            .ok()
+                            .map(|reference| reference.pinned(digest))
+                    });
+                    (key, pinned.unwrap_or(written))
+                })
+                .collect()
+        } else {
+            images
+        };
         let tls = environment.tls();
         Context {
             env: environment,

@@ -122,8 +122,19 @@ pub fn render(
     environment: &Environment,
     set: &TemplateSet,
 ) -> Result<Rendered, RenderError> {
+    render_pinned(name, environment, set, &BTreeMap::new())
+}
+
+/// Renders with resolved digests (written reference to `sha256:...`), which `images.pin` turns into
+/// `repository@digest` references. Still pure: the caller resolved the digests.
+pub fn render_pinned(
+    name: &str,
+    environment: &Environment,
+    set: &TemplateSet,
+    digests: &BTreeMap<String, String>,
+) -> Result<Rendered, RenderError> {
     let jinja = jinja_environment(set)?;
-    let context = Context::new(name, environment);
+    let context = Context::pinned(name, environment, digests);
     let mut document = Map::new();
     document.insert(
         "AWSTemplateFormatVersion".to_owned(),

@@ -1,0 +1,54 @@
+//! `omrs-gitops images [ENV...]`: every container image the rendered templates reference, and its digest.
+
+use super::{unsupported, write_out, Out};
+use crate::cli::{Format, ImagesArgs};
+use crate::exit::{ExitStatus, Failure};
+use crate::images::aws::{Aws, AwsSettings};
+use crate::images::HttpResolver;
+use crate::pipeline::images::{collect_images, pin, resolve_digests};
+use crate::report::images as writers;
+use crate::source::Source;
+use crate::workspace::{load_all, render_all, resolve};
+
+pub fn run(source: &dyn Source, args: &ImagesArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
+    if !matches!(args.format, Format::Text | Format::Json) {
+        return Err(unsupported("images", args.format, "text, json"));
+    }
+    let refs = resolve(source, &args.environments)?;
+    let rendered = render_all(source, load_all(source, &refs)?)?;
+    let mut report = collect_images(&rendered)?;
+    if !args.offline {
+        let aws = Aws::new(AwsSettings {
+            endpoint_url: args.aws_endpoint_url.clone(),
+            no_retries: false,
+            static_credentials: None,
+        })
+        .map_err(Failure::service)?;
+        let resolver = HttpResolver::new(Some(&aws));
+        resolve_digests(&mut report, &resolver)?;
+        pin(&mut report, source)?;
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).map_err(|error| {
+            Failure::service(format!("cannot create `{}`: {error}", dir.display()))
+        })?;
+        for (item, plain) in report.environments.iter().zip(&rendered) {
+            let path = dir.join(format!("{}.template.json", item.environment.name));
+            let json = item
+                .pinned
+                .as_ref()
+                .unwrap_or(&plain.rendered)
+                .json
+                .as_str();
+            std::fs::write(&path, json).map_err(|error| {
+                Failure::service(format!("cannot write `{}`: {error}", path.display()))
+            })?;
+        }
+    }
+    let text = match args.format {
+        Format::Json => writers::json(&report),
+        _ => writers::text(&report),
+    };
+    write_out(out, &text)?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,17 @@
+//! Container images: references found in rendered templates, their digests, their vulnerabilities and the gate.
+//!
+//! - `reference` parses `[registry/]repository[:tag][@digest]` with Docker's defaults (pure).
+//! - `collect` finds every image in a rendered template's task definitions (pure).
+//! - `registry` resolves tags to digests over the registry HTTP API (`DigestResolver`, `HttpResolver`).
+//! - `aws` builds the ECR and Inspector2 clients (and implements `registry::EcrCredentials`).
+//!
+//! Network access lives behind small traits so tests can point them at local peers.
+
+pub mod aws;
+pub mod collect;
+pub mod reference;
+pub mod registry;
+
+pub use collect::{collect, CollectError, CollectedImage, ImageUse};
+pub use reference::{valid_digest, EcrRegistry, ImageRef, ReferenceError, DOCKER_HUB};
+pub use registry::{DigestResolver, EcrCredentials, HttpResolver, RegistryError};
