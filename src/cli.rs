@@ -38,6 +38,10 @@ pub struct GlobalArgs {
     /// Only errors on stderr.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Send every AWS call to this endpoint (an emulator such as moto) instead of AWS. Credentials still come
+    /// from the standard chain; `AWS_ENDPOINT_URL` has the same effect.
+    #[arg(long, global = true, value_name = "URL")]
+    pub aws_endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,6 +13,7 @@
 //! - Nothing else is read; no network connection is opened by the offline commands.
 
 pub mod cli;
+pub mod cloud;
 pub mod commands;
 pub mod config;
 pub mod diff;
