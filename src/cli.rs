@@ -78,6 +78,8 @@ pub enum Command {
     /// Everything a reviewer needs, as a pull-request report.
     ///
     /// `--offline` validates, renders and diffs against `--base` (default `HEAD~1`) with no network access.
+    /// Without it: uploads each template to `deploy.artifact_bucket` and creates a CloudFormation change set bound
+    /// to the commit and the template SHA-256, for every environment in parallel.
     Plan(PlanArgs),
     /// Compliance rules (cdk-nag's HIPAA.Security and AwsSolutions packs, and the OpenMRS pack) over rendered
     /// environments or any CloudFormation template.
@@ -86,6 +88,13 @@ pub enum Command {
     /// Suppressions: `Metadata.cdk_nag.rules_to_suppress` in the template, then `suppressions:` in the environment
     /// file. `OMRS_GITOPS_TODAY=YYYY-MM-DD` fixes the day used to expire suppressions.
     Check(CheckArgs),
+    /// Execute the change set planned for the commit being applied, after checking it is still what was reviewed.
+    ///
+    /// Refuses (exit 1) when no change set matches the commit and its template SHA-256, when the stack changed
+    /// since, or when a stateful resource would be replaced or removed without `deploy.allow_replacement`.
+    Apply(ApplyArgs),
+    /// Detect drift of every environment's stack, leave out `drift.ignore` entries, exit 1 when real drift remains.
+    Drift(DriftArgs),
     /// Print the JSON Schema of environment files.
     Schema,
     /// Convert a seed-style `cdk.json` (its `context` block) into an environment file on stdout.
@@ -135,6 +144,32 @@ pub struct PlanArgs {
     /// Git reference the change is compared with.
     #[arg(long, value_name = "REF", default_value = "HEAD~1")]
     pub base: String,
+    /// Commit the change set is bound to (default: `GITHUB_SHA`, else the repository's HEAD).
+    #[arg(long, value_name = "SHA", env = "GITHUB_SHA")]
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The environment to apply (a name or a path).
+    #[arg(value_name = "ENV")]
+    pub environment: String,
+    /// The commit being applied (default: `GITHUB_SHA`, else the repository's HEAD). Its template is rendered
+    /// from the repository at that commit.
+    #[arg(long, value_name = "SHA", env = "GITHUB_SHA")]
+    pub commit: Option<String>,
+    /// Delete the stack when it is ROLLBACK_COMPLETE after a failed first creation (nothing else is applied).
+    #[arg(long)]
+    pub delete_rolled_back_stack: bool,
+    /// Output format of the final report (events stream to stderr as they happen).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// Rule packs on the command line.

@@ -53,8 +53,10 @@ fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Failure> {
         Command::Validate(args) => commands::validate::run(&source, args, out),
         Command::Render(args) => commands::render::run(&source, args, out),
         Command::Diff(args) => commands::diff::run(&source, root, args, out),
-        Command::Plan(args) => commands::plan::run(&source, root, args, out),
+        Command::Plan(args) => commands::plan::run(&source, root, &cli.global, args, out),
         Command::Check(args) => commands::check::run(&source, args, out),
+        Command::Drift(args) => commands::drift::run(&source, root, &cli.global, args, out),
+        Command::Apply(args) => commands::apply::run(&source, root, &cli.global, args, out),
         Command::Schema => commands::schema::run(out),
         Command::ImportCdkJson(args) => commands::import_cdk_json::run(args, out),
     }

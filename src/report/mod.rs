@@ -3,6 +3,7 @@
 //! `--format json`.
 
 pub mod check;
+pub mod deploy;
 pub mod plan;
 
 /// Renders a JSON value compactly on one line, cut at `limit` characters.

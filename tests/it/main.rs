@@ -9,6 +9,7 @@ mod config_errors;
 mod golden;
 mod injection;
 mod lambdas;
+mod moto;
 mod rules;
 mod support;
 mod toggles;
