@@ -38,6 +38,10 @@ pub struct GlobalArgs {
     /// Only errors on stderr.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Send every AWS call to this endpoint (an emulator such as moto) instead of AWS. Credentials still come
+    /// from the standard chain; `AWS_ENDPOINT_URL` has the same effect.
+    #[arg(long, global = true, value_name = "URL")]
+    pub aws_endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,6 +78,8 @@ pub enum Command {
     /// Everything a reviewer needs, as a pull-request report.
     ///
     /// `--offline` validates, renders and diffs against `--base` (default `HEAD~1`) with no network access.
+    /// Without it: uploads each template to `deploy.artifact_bucket` and creates a CloudFormation change set bound
+    /// to the commit and the template SHA-256, for every environment in parallel.
     Plan(PlanArgs),
     /// Compliance rules (cdk-nag's HIPAA.Security and AwsSolutions packs, and the OpenMRS pack) over rendered
     /// environments or any CloudFormation template.
@@ -89,6 +95,13 @@ pub enum Command {
     /// GetAuthorizationToken (standard AWS credential chain). `--offline` lists without resolving.
     /// Exit 2 when a tag does not exist, 3 when a registry cannot be reached.
     Images(ImagesArgs),
+    /// Execute the change set planned for the commit being applied, after checking it is still what was reviewed.
+    ///
+    /// Refuses (exit 1) when no change set matches the commit and its template SHA-256, when the stack changed
+    /// since, or when a stateful resource would be replaced or removed without `deploy.allow_replacement`.
+    Apply(ApplyArgs),
+    /// Detect drift of every environment's stack, leave out `drift.ignore` entries, exit 1 when real drift remains.
+    Drift(DriftArgs),
     /// Print the JSON Schema of environment files.
     Schema,
     /// Convert a seed-style `cdk.json` (its `context` block) into an environment file on stdout.
@@ -138,6 +151,32 @@ pub struct PlanArgs {
     /// Git reference the change is compared with.
     #[arg(long, value_name = "REF", default_value = "HEAD~1")]
     pub base: String,
+    /// Commit the change set is bound to (default: `GITHUB_SHA`, else the repository's HEAD).
+    #[arg(long, value_name = "SHA", env = "GITHUB_SHA")]
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The environment to apply (a name or a path).
+    #[arg(value_name = "ENV")]
+    pub environment: String,
+    /// The commit being applied (default: `GITHUB_SHA`, else the repository's HEAD). Its template is rendered
+    /// from the repository at that commit.
+    #[arg(long, value_name = "SHA", env = "GITHUB_SHA")]
+    pub commit: Option<String>,
+    /// Delete the stack when it is ROLLBACK_COMPLETE after a failed first creation (nothing else is applied).
+    #[arg(long)]
+    pub delete_rolled_back_stack: bool,
+    /// Output format of the final report (events stream to stderr as they happen).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// Rule packs on the command line.
@@ -203,9 +242,6 @@ pub struct ImagesArgs {
     /// Write `<env>.template.json` into this folder: rendered with digests for environments with `images.pin`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Endpoint URL for every AWS service (ECR, Inspector2), for example a local emulator.
-    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL")]
-    pub aws_endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@
 //! - Nothing else is read; no network connection is opened by the offline commands.
 
 pub mod cli;
+pub mod cloud;
 pub mod commands;
 pub mod config;
 pub mod diff;
@@ -53,9 +54,11 @@ fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Failure> {
         Command::Validate(args) => commands::validate::run(&source, args, out),
         Command::Render(args) => commands::render::run(&source, args, out),
         Command::Diff(args) => commands::diff::run(&source, root, args, out),
-        Command::Plan(args) => commands::plan::run(&source, root, args, out),
+        Command::Plan(args) => commands::plan::run(&source, root, &cli.global, args, out),
         Command::Check(args) => commands::check::run(&source, args, out),
-        Command::Images(args) => commands::images::run(&source, args, out),
+        Command::Images(args) => commands::images::run(&source, &cli.global, args, out),
+        Command::Drift(args) => commands::drift::run(&source, root, &cli.global, args, out),
+        Command::Apply(args) => commands::apply::run(&source, root, &cli.global, args, out),
         Command::Schema => commands::schema::run(out),
         Command::ImportCdkJson(args) => commands::import_cdk_json::run(args, out),
     }

@@ -1,7 +1,7 @@
 //! `omrs-gitops images [ENV...]`: every container image the rendered templates reference, and its digest.
 
 use super::{unsupported, write_out, Out};
-use crate::cli::{Format, ImagesArgs};
+use crate::cli::{Format, GlobalArgs, ImagesArgs};
 use crate::exit::{ExitStatus, Failure};
 use crate::images::aws::{Aws, AwsSettings};
 use crate::images::HttpResolver;
@@ -10,7 +10,12 @@ use crate::report::images as writers;
 use crate::source::Source;
 use crate::workspace::{load_all, render_all, resolve};
 
-pub fn run(source: &dyn Source, args: &ImagesArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
+pub fn run(
+    source: &dyn Source,
+    global: &GlobalArgs,
+    args: &ImagesArgs,
+    out: Out<'_>,
+) -> Result<ExitStatus, Failure> {
     if !matches!(args.format, Format::Text | Format::Json) {
         return Err(unsupported("images", args.format, "text, json"));
     }
@@ -19,7 +24,7 @@ pub fn run(source: &dyn Source, args: &ImagesArgs, out: Out<'_>) -> Result<ExitS
     let mut report = collect_images(&rendered)?;
     if !args.offline {
         let aws = Aws::new(AwsSettings {
-            endpoint_url: args.aws_endpoint_url.clone(),
+            endpoint_url: global.aws_endpoint_url.clone(),
             no_retries: false,
             static_credentials: None,
         })

@@ -1,8 +1,10 @@
 //! One file per subcommand. Each turns parsed flags into calls on the core modules and writes the result; none
 //! holds logic of its own beyond that.
 
+pub mod apply;
 pub mod check;
 pub mod diff;
+pub mod drift;
 pub mod images;
 pub mod import_cdk_json;
 pub mod plan;

@@ -18,6 +18,8 @@ const SECTION_ORDER: &[&str] = &[
     "database",
     "features",
     "suppressions",
+    "deploy",
+    "drift",
 ];
 
 /// Rules that involve more than one field, or more than a type: what `validate` enforces beyond the schema.
@@ -35,6 +37,8 @@ const RULES: &[&str] = &[
     "`email.configure_ses` needs `dns.route53_domain` (the seed crashed without it); `email.forwarding_address` needs `email.configure_ses` and is one address.",
     "`database.min_acu` 0..256 and `database.max_acu` 1..256, in steps of 0.5, min at most max; `database.backup_retention_days` 1..35.",
     "`suppressions[].rule` is a rule ID of a pack; an Error-level rule's suppression needs `expires`; `reason` has at least 10 characters; `expires` is a calendar date `YYYY-MM-DD`; `resource` is a logical ID or a glob of letters, digits, `*` and `?`.",
+    "`deploy.artifact_bucket` is an S3 bucket name; `deploy.timeout_minutes` is 1..720; `deploy.allow_replacement` holds logical IDs.",
+    "`drift.ignore[].resource` is a logical ID; `reason` has at least 10 characters; `expires` is a calendar date `YYYY-MM-DD`.",
     "MySQL ranges: `net_read_timeout`, `net_write_timeout`, `wait_timeout` 1..31536000 s; `connect_timeout` 2..31536000 s; `max_execution_time` 0..4294967295 ms; `aurora_ml_inference_timeout` 1..2147483647 ms.",
 ];
 

@@ -41,6 +41,75 @@ pub struct Environment {
     /// when, and who owns it. Applied by `check` after cdk-nag metadata suppressions in the template.
     #[serde(default)]
     pub suppressions: Vec<Suppression>,
+    /// How `plan` and `apply` reach CloudFormation: the artifact bucket for templates, the timeout, and which
+    /// stateful resources a change set may replace or remove.
+    #[serde(default)]
+    pub deploy: Deploy,
+    /// Nightly drift detection: differences between the live stack and its template that are known and accepted.
+    #[serde(default)]
+    pub drift: DriftSettings,
+}
+
+/// Deployment through CloudFormation change sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deploy {
+    /// S3 bucket (in the stack's region) that `plan` uploads rendered templates to, keyed
+    /// `<stack name>/<template SHA-256>.template.json`: templates exceed CloudFormation's 51,200-byte inline limit.
+    /// Required by `plan` and `apply` (not by `plan --offline`).
+    #[serde(default)]
+    pub artifact_bucket: Option<String>,
+    /// Minutes `plan`, `apply` and `drift` wait for CloudFormation (change set creation, stack operations, drift
+    /// detection) before giving up, 1..720.
+    #[serde(default = "default_deploy_timeout")]
+    pub timeout_minutes: u32,
+    /// Logical IDs of stateful resources (database cluster and instances, file systems, KMS keys, buckets, log
+    /// groups) that `apply` may replace or remove. Anything else stateful that a change set would replace or
+    /// remove makes `apply` refuse. Remove the entry once the change is applied.
+    #[serde(default)]
+    pub allow_replacement: Vec<String>,
+}
+
+/// Drift detection settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DriftSettings {
+    /// Known drift to ignore: each entry has `resource` (logical ID), optional `property` (a property path such as
+    /// `/DesiredCount`, matching it and everything below it; unset ignores the whole resource), `reason` (at least
+    /// 10 characters) and optional `expires` (`YYYY-MM-DD`, last day it applies).
+    #[serde(default)]
+    pub ignore: Vec<DriftIgnore>,
+}
+
+/// One accepted drift.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DriftIgnore {
+    /// Logical ID of the drifted resource.
+    pub resource: String,
+    /// Property path as CloudFormation reports it (`/Tags/0/Value`); matches the path and everything below it.
+    /// Unset: the whole resource.
+    #[serde(default)]
+    pub property: Option<String>,
+    /// Why the drift is acceptable: at least 10 characters.
+    pub reason: String,
+    /// Last day (`YYYY-MM-DD`, UTC) the entry applies; afterwards the drift counts again.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+fn default_deploy_timeout() -> u32 {
+    60
+}
+
+impl Default for Deploy {
+    fn default() -> Self {
+        Deploy {
+            artifact_bucket: None,
+            timeout_minutes: default_deploy_timeout(),
+            allow_replacement: Vec::new(),
+        }
+    }
 }
 
 /// One accepted compliance finding.

@@ -112,6 +112,7 @@ pub fn validate(environment: &Environment) -> Vec<Problem> {
     database(&mut check, environment);
     features(&mut check, environment);
     suppressions(&mut check, environment);
+    deploy(&mut check, environment);
     check.problems
 }
 
@@ -597,6 +598,71 @@ fn suppressions(check: &mut Checker, environment: &Environment) {
             );
         }
     }
+}
+
+fn deploy(check: &mut Checker, environment: &Environment) {
+    let deploy = &environment.deploy;
+    if let Some(bucket) = &deploy.artifact_bucket {
+        let valid = (3..=63).contains(&bucket.len())
+            && bucket
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if !valid {
+            check.value(
+                "deploy.artifact_bucket",
+                format!("`{}` is not an S3 bucket name", printable(bucket)),
+                "use 3..63 lower-case letters, digits, hyphens and dots, starting and ending with a letter or digit",
+            );
+        }
+    }
+    if !(1..=720).contains(&deploy.timeout_minutes) {
+        check.value(
+            "deploy.timeout_minutes",
+            format!("{} minutes is out of range", deploy.timeout_minutes),
+            "use 1..720 minutes",
+        );
+    }
+    for (index, id) in deploy.allow_replacement.iter().enumerate() {
+        if !is_logical_id(id) {
+            check.value(
+                &format!("deploy.allow_replacement[{index}]"),
+                format!("`{}` is not a logical ID", printable(id)),
+                "write the resource's logical ID as the template names it, for example `DatabaseCluster`",
+            );
+        }
+    }
+    for (index, entry) in environment.drift.ignore.iter().enumerate() {
+        let path = |field: &str| format!("drift.ignore[{index}].{field}");
+        if !is_logical_id(&entry.resource) {
+            check.value(
+                &path("resource"),
+                format!("`{}` is not a logical ID", printable(&entry.resource)),
+                "write the drifted resource's logical ID, for example `Service`",
+            );
+        }
+        if entry.reason.trim().chars().count() < 10 {
+            check.value(
+                &path("reason"),
+                "the reason is shorter than 10 characters",
+                "say why the drift is acceptable",
+            );
+        }
+        if let Some(expires) = &entry.expires {
+            if parse_date(expires).is_none() {
+                check.value(
+                    &path("expires"),
+                    format!("`{}` is not a date", printable(expires)),
+                    "write the last day the entry applies as `YYYY-MM-DD`",
+                );
+            }
+        }
+    }
+}
+
+fn is_logical_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 255 && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// A `YYYY-MM-DD` date as (year, month, day), checked against the calendar.

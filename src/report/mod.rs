@@ -3,6 +3,7 @@
 //! `--format json`.
 
 pub mod check;
+pub mod deploy;
 pub mod images;
 pub mod plan;
 

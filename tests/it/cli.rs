@@ -471,10 +471,22 @@ fn plan_offline_without_a_base_commit_still_reports() {
 }
 
 #[test]
-fn plan_without_offline_says_what_to_run() {
-    let output = run_in(mini_repo().path(), &["plan"]);
+fn plan_without_offline_and_without_artifact_bucket_says_what_to_do() {
+    let output = run_in(
+        mini_repo().path(),
+        &["plan", "--commit", "abc", "--format", "text"],
+    );
     assert_eq!(output.status.code(), code(ExitStatus::BadInput));
-    assert!(stderr(&output).contains("run `plan --offline`"));
+    assert!(
+        stdout(&output).contains("`deploy.artifact_bucket` is not set"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stdout(&output).contains("`plan --offline`"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]

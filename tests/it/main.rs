@@ -10,6 +10,7 @@ mod golden;
 mod images;
 mod injection;
 mod lambdas;
+mod moto;
 mod peers;
 mod rules;
 mod support;
