@@ -87,7 +87,10 @@ pub enum Command {
     ///
     /// Docker Hub and other public registries through their anonymous token flow; ECR private registries with
     /// GetAuthorizationToken (standard AWS credential chain). `--offline` lists without resolving.
-    /// Exit 2 when a tag does not exist, 3 when a registry cannot be reached.
+    /// With `images.scan` in the environment file, the vulnerabilities of each ECR image from Amazon Inspector2
+    /// or ECR basic scanning go through the gate (`images.fail_on`, `images.allowlist`, `--ignore-unfixed`).
+    /// `OMRS_GITOPS_TODAY=YYYY-MM-DD` fixes the day used to expire allowlist entries.
+    /// Exit 1 when the gate fails, 2 when a tag does not exist, 3 when a registry or scan fails or times out.
     Images(ImagesArgs),
     /// Print the JSON Schema of environment files.
     Schema,
@@ -194,12 +197,16 @@ pub struct ImagesArgs {
     /// Environment names or paths. None: every file in `pipelines/`.
     #[arg(value_name = "ENV")]
     pub environments: Vec<String>,
-    /// Output format: text (a table per environment) or json.
+    /// Output format: text (tables per environment), json, sarif (vulnerabilities, one rule per CVE) or
+    /// markdown (for the pull request).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Only list the images: resolve no digest, contact no registry and no AWS service.
+    /// Only list the images: resolve no digest, contact no registry and no AWS service (no scan either).
     #[arg(long)]
     pub offline: bool,
+    /// Drop vulnerabilities the scanner says have no fixed version yet before the gate.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
     /// Write `<env>.template.json` into this folder: rendered with digests for environments with `images.pin`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -1,18 +1,24 @@
-//! `omrs-gitops images [ENV...]`: every container image the rendered templates reference, and its digest.
+//! `omrs-gitops images [ENV...]`: every container image the rendered templates reference, its digest, and
+//! with `images.scan` the vulnerability gate.
 
 use super::{unsupported, write_out, Out};
 use crate::cli::{Format, ImagesArgs};
 use crate::exit::{ExitStatus, Failure};
 use crate::images::aws::{Aws, AwsSettings};
+use crate::images::scan::{EcrBasic, Inspector, SystemClock};
 use crate::images::HttpResolver;
-use crate::pipeline::images::{collect_images, pin, resolve_digests};
+use crate::pipeline::images::{collect_images, pin, resolve_digests, scan_images, ScanSettings};
 use crate::report::images as writers;
 use crate::source::Source;
 use crate::workspace::{load_all, render_all, resolve};
 
 pub fn run(source: &dyn Source, args: &ImagesArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
-    if !matches!(args.format, Format::Text | Format::Json) {
-        return Err(unsupported("images", args.format, "text, json"));
+    if matches!(args.format, Format::Csv) {
+        return Err(unsupported(
+            "images",
+            args.format,
+            "text, json, sarif, markdown",
+        ));
     }
     let refs = resolve(source, &args.environments)?;
     let rendered = render_all(source, load_all(source, &refs)?)?;
@@ -27,6 +33,16 @@ pub fn run(source: &dyn Source, args: &ImagesArgs, out: Out<'_>) -> Result<ExitS
         let resolver = HttpResolver::new(Some(&aws));
         resolve_digests(&mut report, &resolver)?;
         pin(&mut report, source)?;
+        let settings = ScanSettings {
+            inspector: &Inspector {
+                ecr: &aws,
+                api: &aws,
+            },
+            ecr_basic: &EcrBasic { api: &aws },
+            ignore_unfixed: args.ignore_unfixed,
+            today: super::check::today()?,
+        };
+        scan_images(&mut report, &settings, &mut SystemClock::start())?;
     }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|error| {
@@ -47,8 +63,14 @@ pub fn run(source: &dyn Source, args: &ImagesArgs, out: Out<'_>) -> Result<ExitS
     }
     let text = match args.format {
         Format::Json => writers::json(&report),
+        Format::Sarif => writers::sarif(&report),
+        Format::Markdown => writers::markdown(&report),
         _ => writers::text(&report),
     };
     write_out(out, &text)?;
-    Ok(ExitStatus::Success)
+    Ok(if report.passed() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::GateFailed
+    })
 }
