@@ -210,6 +210,10 @@ pub struct ImagesArgs {
     /// Write `<env>.template.json` into this folder: rendered with digests for environments with `images.pin`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Speak to a registry at another base URL (repeatable): `REGISTRY=URL`, for example a mirror of an ECR
+    /// registry, or a local registry in tests (`123456789012.dkr.ecr.us-east-1.amazonaws.com=http://127.0.0.1:5000`).
+    #[arg(long = "registry-endpoint", value_name = "REGISTRY=URL")]
+    pub registry_endpoints: Vec<String>,
     /// Endpoint URL for every AWS service (ECR, Inspector2), for example a local emulator.
     #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL")]
     pub aws_endpoint_url: Option<String>,

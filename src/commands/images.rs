@@ -30,7 +30,15 @@ pub fn run(source: &dyn Source, args: &ImagesArgs, out: Out<'_>) -> Result<ExitS
             static_credentials: None,
         })
         .map_err(Failure::service)?;
-        let resolver = HttpResolver::new(Some(&aws));
+        let mut resolver = HttpResolver::new(Some(&aws));
+        for mapping in &args.registry_endpoints {
+            let Some((registry, url)) = mapping.split_once('=') else {
+                return Err(Failure::bad_input(format!(
+                    "`--registry-endpoint {mapping}` is not `REGISTRY=URL`; write for example `registry.example.org=http://127.0.0.1:5000`"
+                )));
+            };
+            resolver = resolver.with_endpoint(registry, url);
+        }
         resolve_digests(&mut report, &resolver)?;
         pin(&mut report, source)?;
         let settings = ScanSettings {

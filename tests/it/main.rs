@@ -12,5 +12,6 @@ mod injection;
 mod lambdas;
 mod peers;
 mod rules;
+mod scan;
 mod support;
 mod toggles;
