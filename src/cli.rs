@@ -40,7 +40,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
     /// Send every AWS call to this endpoint (an emulator such as moto) instead of AWS. Credentials still come
     /// from the standard chain; `AWS_ENDPOINT_URL` has the same effect.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL")]
     pub aws_endpoint_url: Option<String>,
 }
 
@@ -93,7 +93,10 @@ pub enum Command {
     ///
     /// Docker Hub and other public registries through their anonymous token flow; ECR private registries with
     /// GetAuthorizationToken (standard AWS credential chain). `--offline` lists without resolving.
-    /// Exit 2 when a tag does not exist, 3 when a registry cannot be reached.
+    /// With `images.scan` in the environment file, the vulnerabilities of each ECR image from Amazon Inspector2
+    /// or ECR basic scanning go through the gate (`images.fail_on`, `images.allowlist`, `--ignore-unfixed`).
+    /// `OMRS_GITOPS_TODAY=YYYY-MM-DD` fixes the day used to expire allowlist entries.
+    /// Exit 1 when the gate fails, 2 when a tag does not exist, 3 when a registry or scan fails or times out.
     Images(ImagesArgs),
     /// Execute the change set planned for the commit being applied, after checking it is still what was reviewed.
     ///
@@ -233,15 +236,23 @@ pub struct ImagesArgs {
     /// Environment names or paths. None: every file in `pipelines/`.
     #[arg(value_name = "ENV")]
     pub environments: Vec<String>,
-    /// Output format: text (a table per environment) or json.
+    /// Output format: text (tables per environment), json, sarif (vulnerabilities, one rule per CVE) or
+    /// markdown (for the pull request).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Only list the images: resolve no digest, contact no registry and no AWS service.
+    /// Only list the images: resolve no digest, contact no registry and no AWS service (no scan either).
     #[arg(long)]
     pub offline: bool,
+    /// Drop vulnerabilities the scanner says have no fixed version yet before the gate.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
     /// Write `<env>.template.json` into this folder: rendered with digests for environments with `images.pin`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Speak to a registry at another base URL (repeatable): `REGISTRY=URL`, for example a mirror of an ECR
+    /// registry, or a local registry in tests (`123456789012.dkr.ecr.us-east-1.amazonaws.com=http://127.0.0.1:5000`).
+    #[arg(long = "registry-endpoint", value_name = "REGISTRY=URL")]
+    pub registry_endpoints: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -92,7 +92,8 @@ pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitSt
     })
 }
 
-/// Today's date (UTC), or `OMRS_GITOPS_TODAY` when set, for expiring suppressions and drift ignores.
+/// Today's date (UTC), or `OMRS_GITOPS_TODAY` when set, for expiring suppressions, drift ignores and allowlist
+/// entries.
 pub(crate) fn today() -> Result<(i32, u32, u32), Failure> {
     if let Ok(text) = std::env::var("OMRS_GITOPS_TODAY") {
         return crate::config::parse_date(&text).ok_or_else(|| {

@@ -1,11 +1,13 @@
-//! `omrs-gitops images [ENV...]`: every container image the rendered templates reference, and its digest.
+//! `omrs-gitops images [ENV...]`: every container image the rendered templates reference, its digest, and
+//! with `images.scan` the vulnerability gate.
 
 use super::{unsupported, write_out, Out};
 use crate::cli::{Format, GlobalArgs, ImagesArgs};
 use crate::exit::{ExitStatus, Failure};
 use crate::images::aws::{Aws, AwsSettings};
+use crate::images::scan::{EcrBasic, Inspector, SystemClock};
 use crate::images::HttpResolver;
-use crate::pipeline::images::{collect_images, pin, resolve_digests};
+use crate::pipeline::images::{collect_images, pin, resolve_digests, scan_images, ScanSettings};
 use crate::report::images as writers;
 use crate::source::Source;
 use crate::workspace::{load_all, render_all, resolve};
@@ -16,8 +18,12 @@ pub fn run(
     args: &ImagesArgs,
     out: Out<'_>,
 ) -> Result<ExitStatus, Failure> {
-    if !matches!(args.format, Format::Text | Format::Json) {
-        return Err(unsupported("images", args.format, "text, json"));
+    if matches!(args.format, Format::Csv) {
+        return Err(unsupported(
+            "images",
+            args.format,
+            "text, json, sarif, markdown",
+        ));
     }
     let refs = resolve(source, &args.environments)?;
     let rendered = render_all(source, load_all(source, &refs)?)?;
@@ -29,9 +35,27 @@ pub fn run(
             static_credentials: None,
         })
         .map_err(Failure::service)?;
-        let resolver = HttpResolver::new(Some(&aws));
+        let mut resolver = HttpResolver::new(Some(&aws));
+        for mapping in &args.registry_endpoints {
+            let Some((registry, url)) = mapping.split_once('=') else {
+                return Err(Failure::bad_input(format!(
+                    "`--registry-endpoint {mapping}` is not `REGISTRY=URL`; write for example `registry.example.org=http://127.0.0.1:5000`"
+                )));
+            };
+            resolver = resolver.with_endpoint(registry, url);
+        }
         resolve_digests(&mut report, &resolver)?;
         pin(&mut report, source)?;
+        let settings = ScanSettings {
+            inspector: &Inspector {
+                ecr: &aws,
+                api: &aws,
+            },
+            ecr_basic: &EcrBasic { api: &aws },
+            ignore_unfixed: args.ignore_unfixed,
+            today: super::check::today()?,
+        };
+        scan_images(&mut report, &settings, &mut SystemClock::start())?;
     }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|error| {
@@ -52,8 +76,14 @@ pub fn run(
     }
     let text = match args.format {
         Format::Json => writers::json(&report),
+        Format::Sarif => writers::sarif(&report),
+        Format::Markdown => writers::markdown(&report),
         _ => writers::text(&report),
     };
     write_out(out, &text)?;
-    Ok(ExitStatus::Success)
+    Ok(if report.passed() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::GateFailed
+    })
 }

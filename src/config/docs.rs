@@ -39,6 +39,8 @@ const RULES: &[&str] = &[
     "`suppressions[].rule` is a rule ID of a pack; an Error-level rule's suppression needs `expires`; `reason` has at least 10 characters; `expires` is a calendar date `YYYY-MM-DD`; `resource` is a logical ID or a glob of letters, digits, `*` and `?`.",
     "`deploy.artifact_bucket` is an S3 bucket name; `deploy.timeout_minutes` is 1..720; `deploy.allow_replacement` holds logical IDs.",
     "`drift.ignore[].resource` is a logical ID; `reason` has at least 10 characters; `expires` is a calendar date `YYYY-MM-DD`.",
+    "`images.scan_timeout_seconds` is 1..3600; `images.fail_on` is not empty when `images.scan` is on; `images.pull_through_cache` and `images.docker_hub_credential_arn` go together, the ARN naming a Secrets Manager secret `ecr-pullthroughcache/...` in the stack's account and region.",
+    "`images.allowlist[]` entries: `cve` (the vulnerability ID, required), `package` (optional, limits the entry to one package), `reason` (at least 10 characters), `expires` (a calendar date `YYYY-MM-DD`, required) and `owner` (required).",
     "MySQL ranges: `net_read_timeout`, `net_write_timeout`, `wait_timeout` 1..31536000 s; `connect_timeout` 2..31536000 s; `max_execution_time` 0..4294967295 ms; `aurora_ml_inference_timeout` 1..2147483647 ms.",
 ];
 
@@ -128,6 +130,35 @@ fn resolve<'a>(root: &'a Json, schema: &'a Json) -> &'a Json {
 
 fn type_name(root: &Json, schema: &Json) -> String {
     let schema = resolve(root, schema);
+    if let Some(choices) = schema.get("oneOf").and_then(Json::as_array) {
+        let names: Vec<String> = choices
+            .iter()
+            .flat_map(|choice| {
+                let mut names: Vec<&Json> = choice.get("const").into_iter().collect();
+                names.extend(
+                    choice
+                        .get("enum")
+                        .and_then(Json::as_array)
+                        .into_iter()
+                        .flatten(),
+                );
+                names
+            })
+            .filter_map(Json::as_str)
+            .map(|name| format!("`{name}`"))
+            .collect();
+        if !names.is_empty() {
+            return format!("one of {}", names.join(", "));
+        }
+    }
+    if schema.get("type").and_then(Json::as_str) == Some("array") {
+        let items = schema.get("items").map(|items| resolve(root, items));
+        return match items {
+            Some(items) if items.get("properties").is_some() => "list of entries".to_owned(),
+            Some(items) => format!("list of {}", type_name(root, items)),
+            None => "list".to_owned(),
+        };
+    }
     match schema.get("type") {
         Some(Json::String(kind)) if kind == "object" => "map of string to string".to_owned(),
         Some(Json::String(kind)) => kind.clone(),

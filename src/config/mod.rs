@@ -16,8 +16,8 @@ pub use docs::environment_reference;
 pub use error::{ConfigError, ConfigErrors};
 pub use load::load_str;
 pub use model::{
-    Database, Deploy, Dns, DriftIgnore, DriftSettings, Email, Environment, Features, Images,
-    Network, Service, Stack, Suppression,
+    AllowlistEntry, Database, Deploy, Dns, DriftIgnore, DriftSettings, Email, Environment,
+    Features, Images, Network, ScanMode, Service, Severity, Stack, Suppression,
 };
 pub use schema::json_schema;
 pub use spans::{Position, SpanIndex};

@@ -173,6 +173,115 @@ pub struct Images {
     /// the tag moves. The offline commands (`render`, `check`, `plan --offline`) keep the tags.
     #[serde(default)]
     pub pin: bool,
+    /// Where `omrs-gitops images` reads each image's vulnerabilities: `none` (no scan), `inspector` (Amazon
+    /// Inspector2 ListFindings, filtered by ECR repository and image digest) or `ecr-basic` (ECR basic scanning,
+    /// DescribeImageScanFindings). Only images in an ECR private registry are scanned by AWS: turn on
+    /// `pull_through_cache` to run the Docker Hub images from ECR.
+    #[serde(default)]
+    pub scan: ScanMode,
+    /// Severities that fail the vulnerability gate (exit 1) unless allowlisted.
+    #[serde(default = "default_fail_on")]
+    pub fail_on: Vec<Severity>,
+    /// Seconds to wait, polling with backoff, for a scan that is still pending or in progress (1..3600); after
+    /// it the command fails with exit 3.
+    #[serde(default = "default_scan_timeout")]
+    pub scan_timeout_seconds: u32,
+    /// Accepted vulnerabilities: each names a CVE (and optionally the package), why it is acceptable, until when,
+    /// and who owns it. An expired entry fails the gate; an entry that matches no finding is reported as stale.
+    #[serde(default)]
+    pub allowlist: Vec<AllowlistEntry>,
+    /// Create an ECR pull-through cache rule for Docker Hub (prefix derived from the stack name, see
+    /// docs/images.md) and run every Docker Hub image from the cached ECR repository
+    /// `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/<repository>`, so AWS scans what runs. Needs
+    /// `docker_hub_credential_arn`.
+    #[serde(default)]
+    pub pull_through_cache: bool,
+    /// ARN of the Secrets Manager secret holding Docker Hub credentials (`username` and `accessToken`) for the
+    /// pull-through cache rule. ECR requires the secret name to start with `ecr-pullthroughcache/`, in the stack's
+    /// account and region.
+    #[serde(default)]
+    pub docker_hub_credential_arn: Option<String>,
+}
+
+/// Where vulnerabilities of images come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScanMode {
+    /// No vulnerability scan.
+    #[default]
+    None,
+    /// Amazon Inspector2 enhanced scanning (ListFindings).
+    Inspector,
+    /// ECR basic scanning (DescribeImageScanFindings).
+    EcrBasic,
+}
+
+/// Vulnerability severity, as Inspector2 and ECR name it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Informational,
+    /// Inspector2: not yet rated.
+    Untriaged,
+    /// ECR basic scanning: no rating.
+    Undefined,
+}
+
+impl Severity {
+    /// Every severity, most severe first.
+    pub const ALL: [Severity; 7] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Informational,
+        Severity::Untriaged,
+        Severity::Undefined,
+    ];
+
+    /// The name services and reports use (`CRITICAL`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "CRITICAL",
+            Severity::High => "HIGH",
+            Severity::Medium => "MEDIUM",
+            Severity::Low => "LOW",
+            Severity::Informational => "INFORMATIONAL",
+            Severity::Untriaged => "UNTRIAGED",
+            Severity::Undefined => "UNDEFINED",
+        }
+    }
+
+    /// A service's severity name; unknown names are `UNDEFINED`.
+    pub fn parse(text: &str) -> Severity {
+        Severity::ALL
+            .into_iter()
+            .find(|severity| severity.as_str().eq_ignore_ascii_case(text))
+            .unwrap_or(Severity::Undefined)
+    }
+}
+
+/// One accepted vulnerability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllowlistEntry {
+    /// Vulnerability ID as the scanner reports it, for example `CVE-2024-3094` or `GHSA-xxxx-xxxx-xxxx`.
+    pub cve: String,
+    /// Only findings in this package (for example `openssl`); unset covers the vulnerability in every package.
+    #[serde(default)]
+    pub package: Option<String>,
+    /// Why the vulnerability is acceptable, for an auditor: at least 10 characters.
+    pub reason: String,
+    /// Last day (`YYYY-MM-DD`, UTC) the entry applies; after it the gate fails and names it.
+    pub expires: String,
+    /// Who answers for the exception (a person, team or address).
+    pub owner: String,
 }
 
 /// The ECS Fargate service running OpenMRS.
@@ -350,6 +459,12 @@ fn default_frontend_repository() -> String {
 fn default_backend_repository() -> String {
     "openmrs/openmrs-reference-application-3-backend".to_owned()
 }
+fn default_fail_on() -> Vec<Severity> {
+    vec![Severity::Critical, Severity::High]
+}
+fn default_scan_timeout() -> u32 {
+    600
+}
 fn default_cpu() -> u32 {
     2048
 }
@@ -404,6 +519,12 @@ impl Default for Images {
             frontend: default_frontend_repository(),
             backend: default_backend_repository(),
             pin: false,
+            scan: ScanMode::None,
+            fail_on: default_fail_on(),
+            scan_timeout_seconds: default_scan_timeout(),
+            allowlist: Vec::new(),
+            pull_through_cache: false,
+            docker_hub_credential_arn: None,
         }
     }
 }

@@ -105,6 +105,7 @@ pub fn validate(environment: &Environment) -> Vec<Problem> {
     };
     stack(&mut check, environment);
     images(&mut check, environment);
+    image_scanning(&mut check, environment);
     service(&mut check, environment);
     network(&mut check, environment);
     dns(&mut check, environment);
@@ -228,6 +229,116 @@ fn images(check: &mut Checker, environment: &Environment) {
             );
         }
     }
+}
+
+fn image_scanning(check: &mut Checker, environment: &Environment) {
+    let images = &environment.images;
+    if images.fail_on.is_empty() && images.scan != super::model::ScanMode::None {
+        check.key(
+            "images.fail_on",
+            "no severity fails the gate, so the scan can never stop a deployment",
+            "list the severities that must block, for example `[CRITICAL, HIGH]`, or set `images.scan: none`",
+        );
+    }
+    check.range(
+        "images.scan_timeout_seconds",
+        images.scan_timeout_seconds.into(),
+        1,
+        3600,
+        "the scan wait's",
+    );
+    if images.pull_through_cache && images.docker_hub_credential_arn.is_none() {
+        check.key(
+            "images.pull_through_cache",
+            "a Docker Hub pull-through cache rule needs `images.docker_hub_credential_arn`",
+            "store a Docker Hub username and access token in a Secrets Manager secret named `ecr-pullthroughcache/...` and set its ARN as `images.docker_hub_credential_arn`",
+        );
+    }
+    if let Some(arn) = &images.docker_hub_credential_arn {
+        if !images.pull_through_cache {
+            check.key(
+                "images.docker_hub_credential_arn",
+                "`images.docker_hub_credential_arn` is set without `images.pull_through_cache`",
+                "set `images.pull_through_cache: true`, or remove the credential ARN",
+            );
+        }
+        if let Err(why) = check_credential_arn(arn, &environment.stack) {
+            check.value(
+                "images.docker_hub_credential_arn",
+                format!("`{}` {why}", printable(arn)),
+                "use `arn:aws:secretsmanager:<region>:<account>:secret:ecr-pullthroughcache/<name>` in the stack's account and region",
+            );
+        }
+    }
+    for (index, entry) in images.allowlist.iter().enumerate() {
+        let path = |field: &str| format!("images.allowlist[{index}].{field}");
+        let id_ok = !entry.cve.is_empty()
+            && entry.cve.len() <= 128
+            && entry.cve.contains('-')
+            && entry
+                .cve
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+        if !id_ok {
+            check.value(
+                &path("cve"),
+                format!("`{}` is not a vulnerability ID", printable(&entry.cve)),
+                "write the ID as the scanner reports it, for example `CVE-2024-3094`",
+            );
+        }
+        if entry
+            .package
+            .as_deref()
+            .is_some_and(|package| package.trim().is_empty())
+        {
+            check.value(
+                &path("package"),
+                "the package name is empty",
+                "name the package as the scanner reports it, for example `openssl`, or remove the key",
+            );
+        }
+        if entry.reason.trim().chars().count() < 10 {
+            check.value(
+                &path("reason"),
+                "the reason is shorter than 10 characters",
+                "say why the vulnerability is acceptable, in words an auditor would accept",
+            );
+        }
+        if parse_date(&entry.expires).is_none() {
+            check.value(
+                &path("expires"),
+                format!("`{}` is not a date", printable(&entry.expires)),
+                "write the last day the entry applies as `YYYY-MM-DD`",
+            );
+        }
+        if entry.owner.trim().is_empty() {
+            check.value(
+                &path("owner"),
+                "the owner is empty",
+                "name who answers for the exception: a person, team or address",
+            );
+        }
+    }
+}
+
+fn check_credential_arn(arn: &str, stack: &super::model::Stack) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+    let [prefix, arn_partition, service, region, account, kind, name] = parts[..] else {
+        return Err("is not a Secrets Manager secret ARN".to_owned());
+    };
+    if prefix != "arn" || service != "secretsmanager" || kind != "secret" {
+        return Err("is not a Secrets Manager secret ARN".to_owned());
+    }
+    if !name.starts_with("ecr-pullthroughcache/") || name.len() <= "ecr-pullthroughcache/".len() {
+        return Err("names a secret outside `ecr-pullthroughcache/`, which ECR refuses".to_owned());
+    }
+    if region != stack.region || account != stack.account || arn_partition != partition(region) {
+        return Err(format!(
+            "is not in the stack's account `{}` and region `{}`",
+            stack.account, stack.region
+        ));
+    }
+    Ok(())
 }
 
 fn service(check: &mut Checker, environment: &Environment) {

@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::NamedEnvironment;
+use crate::config::{NamedEnvironment, ScanMode};
 use crate::exit::{ExitStatus, Failure};
+use crate::images::gate::{gate, Gate};
+use crate::images::scan::{wait_for_scan, Clock, FindingsSource, ScanTarget, Vulnerability};
 use crate::images::{collect, CollectedImage, DigestResolver, RegistryError};
 use crate::render::Rendered;
 use crate::source::Source;
@@ -16,6 +18,17 @@ pub struct EnvironmentImages {
     pub images: Vec<CollectedImage>,
     /// The template rendered with digests, for an environment with `images.pin` once digests are resolved.
     pub pinned: Option<Rendered>,
+    /// The vulnerability gate, for an environment with `images.scan` once scanned.
+    pub scan: Option<EnvironmentScan>,
+}
+
+/// The vulnerabilities of one environment's images, through the gate.
+#[derive(Debug, Clone)]
+pub struct EnvironmentScan {
+    pub mode: ScanMode,
+    pub gate: Gate,
+    /// Images AWS does not scan (not in an ECR private registry), as written.
+    pub unscanned: Vec<String>,
 }
 
 /// Every environment's images, and the digest of every image reference (as written) that was resolved.
@@ -27,6 +40,14 @@ pub struct ImagesReport {
 }
 
 impl ImagesReport {
+    /// Every scanned environment passed its gate.
+    pub fn passed(&self) -> bool {
+        self.environments
+            .iter()
+            .filter_map(|item| item.scan.as_ref())
+            .all(|scan| scan.gate.passed())
+    }
+
     /// The digest of an image: the one it was written with, or the resolved one.
     pub fn digest<'a>(&'a self, image: &'a CollectedImage) -> Option<&'a str> {
         image
@@ -47,6 +68,7 @@ pub fn collect_images(rendered: &[RenderedEnvironment]) -> Result<ImagesReport, 
                 environment: item.environment.clone(),
                 images,
                 pinned: None,
+                scan: None,
             }),
             Err(errors) => problems.extend(
                 errors
@@ -132,4 +154,92 @@ pub fn pin(report: &mut ImagesReport, source: &dyn Source) -> Result<(), Failure
         }
     }
     Ok(())
+}
+
+/// How the scan stage reaches the scanners and the clock.
+pub struct ScanSettings<'a> {
+    pub inspector: &'a dyn FindingsSource,
+    pub ecr_basic: &'a dyn FindingsSource,
+    pub ignore_unfixed: bool,
+    /// `(year, month, day)`, for allowlist expiry.
+    pub today: (i32, u32, u32),
+}
+
+/// Reads the vulnerabilities of every image of every environment with `images.scan` (each ECR image and digest
+/// once per scanner), waiting for running scans within the environment's `images.scan_timeout_seconds`, and
+/// applies each environment's gate. Needs resolved digests. A scan that fails or does not finish in time is a
+/// service failure (exit 3).
+pub fn scan_images(
+    report: &mut ImagesReport,
+    settings: &ScanSettings<'_>,
+    clock: &mut dyn Clock,
+) -> Result<(), Failure> {
+    let mut cache: BTreeMap<(bool, String, String), Vec<Vulnerability>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    let digests = report.digests.clone();
+    for item in &mut report.environments {
+        let settings_of = &item.environment.environment.images;
+        let source = match settings_of.scan {
+            ScanMode::None => continue,
+            ScanMode::Inspector => settings.inspector,
+            ScanMode::EcrBasic => settings.ecr_basic,
+        };
+        let inspector = settings_of.scan == ScanMode::Inspector;
+        let timeout = std::time::Duration::from_secs(settings_of.scan_timeout_seconds.into());
+        let mut findings = Vec::new();
+        let mut unscanned = Vec::new();
+        for image in &item.images {
+            let digest = image
+                .reference
+                .digest
+                .clone()
+                .or_else(|| digests.get(&image.written).cloned());
+            let (Some(registry), Some(digest)) = (image.reference.ecr_registry(), digest) else {
+                unscanned.push(image.written.clone());
+                continue;
+            };
+            let key = (
+                inspector,
+                image.reference.repository.clone(),
+                digest.clone(),
+            );
+            if let Some(known) = cache.get(&key) {
+                findings.extend(known.iter().map(|finding| Vulnerability {
+                    image: image.written.clone(),
+                    ..finding.clone()
+                }));
+                continue;
+            }
+            let target = ScanTarget {
+                image: image.written.clone(),
+                region: registry.region,
+                registry_id: registry.account,
+                repository: image.reference.repository.clone(),
+                digest,
+            };
+            match wait_for_scan(source, &target, timeout, clock) {
+                Ok(found) => {
+                    cache.insert(key, found.clone());
+                    findings.extend(found);
+                }
+                Err(error) => problems.push(format!("{}: {error}", item.environment.path)),
+            }
+        }
+        item.scan = Some(EnvironmentScan {
+            mode: settings_of.scan,
+            gate: gate(
+                findings,
+                &settings_of.fail_on,
+                &settings_of.allowlist,
+                settings.ignore_unfixed,
+                settings.today,
+            ),
+            unscanned,
+        });
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::service(problems.join("\n")))
+    }
 }

@@ -59,6 +59,50 @@ pub struct Context<'a> {
     pub images: BTreeMap<&'static str, String>,
     /// SES is configured (which validation only allows with a Route 53 domain).
     pub ses: bool,
+    /// With `images.pull_through_cache`: the ECR repository prefix of the Docker Hub pull-through cache rule
+    /// (`pull_through_prefix`), under which `images` already point.
+    pub pull_through_prefix: Option<String>,
+}
+
+/// The ECR repository prefix of the Docker Hub pull-through cache rule: the stack name in lower case, runs of
+/// hyphens folded, cut to 19 characters, then `-docker-hub` (ECR allows 2..30 characters of
+/// `[a-z0-9]+([._-][a-z0-9]+)*`).
+pub fn pull_through_prefix(stack_name: &str) -> String {
+    let mut name = String::new();
+    for c in stack_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+    {
+        if c == '-' && (name.is_empty() || name.ends_with('-')) {
+            continue;
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    let name: String = name.chars().take(19).collect();
+    let name = name.trim_end_matches('-');
+    if name.is_empty() {
+        "docker-hub".to_owned()
+    } else {
+        format!("{name}-docker-hub")
+    }
+}
+
+/// `written` as run through the pull-through cache: a Docker Hub image becomes
+/// `<account>.dkr.ecr.<region>.<suffix>/<prefix>/<repository>` with its tag or digest; any other image is kept.
+pub fn through_cache(written: &str, registry_host: &str, prefix: &str) -> String {
+    match crate::images::ImageRef::parse(written) {
+        Ok(reference) if reference.registry == crate::images::DOCKER_HUB => {
+            let mut text = format!("{registry_host}/{prefix}/{}", reference.repository);
+            if let Some(tag) = &reference.tag {
+                text.push_str(&format!(":{tag}"));
+            }
+            if let Some(digest) = &reference.digest {
+                text.push_str(&format!("@{digest}"));
+            }
+            text
+        }
+        _ => written.to_owned(),
+    }
 }
 
 /// Facts about the target account and region.
@@ -92,12 +136,31 @@ impl<'a> Context<'a> {
             .find(|(known, _)| *known == region)
             .map(|(_, account)| *account);
         let tag = &environment.images.tag;
-        let images = BTreeMap::from([
+        let url_suffix = if partition == "aws-cn" {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        let pull_through = environment
+            .images
+            .pull_through_cache
+            .then(|| pull_through_prefix(&environment.stack.name));
+        let ecr_host = format!(
+            "{}.dkr.ecr.{region}.{url_suffix}",
+            environment.stack.account
+        );
+        let images: BTreeMap<&'static str, String> = BTreeMap::from([
             ("gateway", format!("{}:{tag}", environment.images.gateway)),
             ("frontend", format!("{}:{tag}", environment.images.frontend)),
             ("backend", format!("{}:{tag}", environment.images.backend)),
             ("aws_cli", AWS_CLI_IMAGE.to_owned()),
-        ]);
+        ])
+        .into_iter()
+        .map(|(key, written)| match &pull_through {
+            Some(prefix) => (key, through_cache(&written, &ecr_host, prefix)),
+            None => (key, written),
+        })
+        .collect();
         let images = if environment.images.pin {
             images
                 .into_iter()
@@ -119,11 +182,7 @@ impl<'a> Context<'a> {
             name,
             aws: Aws {
                 partition,
-                url_suffix: if partition == "aws-cn" {
-                    "amazonaws.com.cn"
-                } else {
-                    "amazonaws.com"
-                },
+                url_suffix,
                 account: environment.stack.account.clone(),
                 region,
                 elb_account,
@@ -132,6 +191,41 @@ impl<'a> Context<'a> {
             listener_port: if tls { 443 } else { 80 },
             images,
             ses: environment.email.configure_ses && environment.dns.route53_domain.is_some(),
+            pull_through_prefix: pull_through,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_through_prefixes_fit_ecr() {
+        assert_eq!(
+            pull_through_prefix("openmrs-prod"),
+            "openmrs-prod-docker-hub"
+        );
+        assert_eq!(pull_through_prefix("A--B"), "a-b-docker-hub");
+        let long = pull_through_prefix("Clinic-with-a-very-long-stack-name");
+        assert!(long.len() <= 30 && long.ends_with("-docker-hub"), "{long}");
+        assert!(!long.contains("--"), "{long}");
+    }
+
+    #[test]
+    fn only_docker_hub_images_go_through_the_cache() {
+        let host = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+        assert_eq!(
+            through_cache("openmrs/backend:3.2.0", host, "p-docker-hub"),
+            format!("{host}/p-docker-hub/openmrs/backend:3.2.0")
+        );
+        assert_eq!(
+            through_cache("nginx", host, "p"),
+            format!("{host}/p/library/nginx")
+        );
+        assert_eq!(
+            through_cache(AWS_CLI_IMAGE, host, "p"),
+            AWS_CLI_IMAGE.to_owned()
+        );
     }
 }

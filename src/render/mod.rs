@@ -19,7 +19,7 @@ use minijinja::{AutoEscape, UndefinedBehavior};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-pub use context::{Context, ELB_LOG_ACCOUNTS};
+pub use context::{pull_through_prefix, through_cache, Context, ELB_LOG_ACCOUNTS};
 pub use merge::strip_trailing_commas;
 
 use crate::config::Environment;

@@ -30,7 +30,7 @@ use crate::pipeline::check::{CheckReport, CheckRow, CheckedTemplate, LedgerNote}
 use crate::rules::suppression::{Compliance, SuppressionSource};
 use crate::rules::{checks, Level, Pack, Rule};
 
-const SARIF_SCHEMA: &str =
+pub(crate) const SARIF_SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 fn problem_and_fix(rule: &Rule) -> (&'static str, &'static str) {

@@ -463,3 +463,49 @@ fn shipped_environments_are_valid() {
     }
     assert_eq!(crate::support::shipped().len(), 3);
 }
+
+#[test]
+fn image_scanning_settings() {
+    let environment = load_str(
+        "t.yaml",
+        &format!("{VALID}images:\n  scan: ecr-basic\n  fail_on: [CRITICAL]\n  allowlist:\n    - cve: CVE-2024-3094\n      package: xz-utils\n      reason: not reachable from the OpenMRS process\n      expires: \"2030-01-31\"\n      owner: platform-team\n"),
+    )
+    .unwrap_or_else(|errors| panic!("{errors}"));
+    assert_eq!(
+        environment.images.scan,
+        omrs_gitops::config::ScanMode::EcrBasic
+    );
+    assert_eq!(environment.images.allowlist.len(), 1);
+    let entry = "images:\n  allowlist:\n    - cve: CVE-2024-3094\n";
+    check(
+        &format!("{entry}      reason: short\n      expires: \"2030-01-31\"\n      owner: me\n"),
+        "8:15",
+        &["images.allowlist[0].reason", "shorter than 10 characters"],
+    );
+    check(
+        &format!("{entry}      reason: a good enough reason\n      expires: \"2030-02-30\"\n      owner: me\n"),
+        "9:16",
+        &["images.allowlist[0].expires", "`2030-02-30` is not a date", "YYYY-MM-DD"],
+    );
+    check(
+        "images:\n  scan: inspector\n  fail_on: []\n",
+        "7:3",
+        &["images.fail_on", "never stop a deployment"],
+    );
+    check(
+        "images:\n  scan_timeout_seconds: 0\n",
+        "6:25",
+        &["images.scan_timeout_seconds", "1..3600"],
+    );
+    check(
+        "images:\n  pull_through_cache: true\n",
+        "6:3",
+        &["images.pull_through_cache", "docker_hub_credential_arn"],
+    );
+    check(
+        "images:\n  pull_through_cache: true\n  docker_hub_credential_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:docker\n",
+        "7:30",
+        &["images.docker_hub_credential_arn", "ecr-pullthroughcache/"],
+    );
+    check("images:\n  scan: trivy\n", "6:9", &["images.scan"]);
+}

@@ -13,5 +13,6 @@ mod lambdas;
 mod moto;
 mod peers;
 mod rules;
+mod scan;
 mod support;
 mod toggles;

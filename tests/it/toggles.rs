@@ -54,7 +54,76 @@ pub fn variants() -> Vec<(String, Environment)> {
         e.email.forwarding_address = Some("records@example.org".to_owned());
     });
     add("autoscaling", &|e| e.service.max_capacity = 6);
+    add("pull-through-cache", &pull_through);
     list
+}
+
+fn pull_through(environment: &mut Environment) {
+    environment.images.pull_through_cache = true;
+    environment.images.docker_hub_credential_arn = Some(format!(
+        "arn:aws:secretsmanager:{}:{}:secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+        environment.stack.region, environment.stack.account
+    ));
+}
+
+#[test]
+fn pull_through_cache_runs_docker_hub_images_from_ecr() {
+    let (off, on) = check_toggle(pull_through, &[("AWS::ECR::PullThroughCacheRule", 1)]);
+    let environment = dev();
+    let prefix = omrs_gitops::render::pull_through_prefix(&environment.stack.name);
+    let rule = resource(&on, "DockerHubPullThroughCacheRule");
+    assert_eq!(rule["Properties"]["EcrRepositoryPrefix"], prefix.as_str());
+    assert_eq!(
+        rule["Properties"]["UpstreamRegistryUrl"],
+        "registry-1.docker.io"
+    );
+    assert!(rule["Properties"]["CredentialArn"]
+        .as_str()
+        .unwrap()
+        .contains(":secret:ecr-pullthroughcache/"));
+    let host = format!(
+        "{}.dkr.ecr.{}.amazonaws.com",
+        environment.stack.account, environment.stack.region
+    );
+    let images = |rendered: &Rendered| -> Vec<String> {
+        omrs_gitops::images::collect(&rendered.document)
+            .unwrap()
+            .into_iter()
+            .map(|image| image.written)
+            .collect()
+    };
+    assert!(images(&off)
+        .iter()
+        .all(|image| !image.contains(".dkr.ecr.")));
+    let cached = images(&on);
+    assert!(
+        cached.contains(&format!(
+            "{host}/{prefix}/openmrs/openmrs-reference-application-3-backend:{}",
+            environment.images.tag
+        )),
+        "{cached:?}"
+    );
+    // The execution role may pull, and import on first pull, only the cached repositories.
+    let policy = resource(&on, "TaskExecutionPolicy");
+    let statement = policy["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|statement| statement["Sid"] == "PullImagesFromEcr")
+        .cloned()
+        .unwrap();
+    assert!(statement["Action"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("ecr:BatchImportUpstreamImage")));
+    assert!(statement["Resource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|arn| arn
+            .as_str()
+            .unwrap()
+            .contains(&format!(":repository/{prefix}/"))));
 }
 
 fn render(environment: &Environment) -> Rendered {
