@@ -14,5 +14,6 @@ mod moto;
 mod peers;
 mod rules;
 mod scan;
+mod smithy_mocks;
 mod support;
 mod toggles;
