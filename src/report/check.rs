@@ -30,9 +30,6 @@ use crate::pipeline::check::{CheckReport, CheckRow, CheckedTemplate, LedgerNote}
 use crate::rules::suppression::{Compliance, SuppressionSource};
 use crate::rules::{checks, Level, Pack, Rule};
 
-pub(crate) const SARIF_SCHEMA: &str =
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-
 fn problem_and_fix(rule: &Rule) -> (&'static str, &'static str) {
     checks::find(rule.check).map_or(("", ""), |check| (check.problem, check.fix))
 }
@@ -268,23 +265,7 @@ pub fn sarif(report: &CheckReport) -> String {
             })
         })
         .collect();
-    let document = json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "omrs-gitops",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://openmrs.org",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    });
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&document).unwrap_or_default()
-    )
+    super::sarif_log(rules, results)
 }
 
 /// Plain text grouped by resource; failing and unknown rows in full, suppressed rows with their reason.

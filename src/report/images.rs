@@ -341,23 +341,7 @@ pub fn sarif(report: &ImagesReport) -> String {
             results.push(result);
         }
     }
-    let document = json!({
-        "$schema": super::check::SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "omrs-gitops",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://openmrs.org",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    });
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&document).unwrap_or_default()
-    )
+    super::sarif_log(rules, results)
 }
 
 /// Markdown for the pull request: per environment, the gate's verdict, the findings by image and severity,
