@@ -75,11 +75,15 @@ pub enum Command {
     /// Structural diff of rendered templates between a git reference and the work tree, by logical ID and
     /// property path. Reads the reference from the object database; the work tree is not touched.
     Diff(DiffArgs),
-    /// Everything a reviewer needs, as a pull-request report.
+    /// Everything a reviewer needs, per environment, compared with `--base` (default `HEAD~1`).
     ///
-    /// `--offline` validates, renders and diffs against `--base` (default `HEAD~1`) with no network access.
-    /// Without it: uploads each template to `deploy.artifact_bucket` and creates a CloudFormation change set bound
-    /// to the commit and the template SHA-256, for every environment in parallel.
+    /// `--offline` (no network, no credentials): validate, render, check with the rule packs (findings new and
+    /// fixed by the change), list the images (references changed) and diff the templates. Without it, also:
+    /// resolve every image digest (and render `images.pin` environments by digest), scan the images with
+    /// `images.scan` (vulnerabilities new and fixed), upload each template to `deploy.artifact_bucket` and create
+    /// a CloudFormation change set bound to the commit and the template SHA-256, for every environment in
+    /// parallel. Exit 1 when a gate says no (compliance, vulnerabilities, a stateful resource apply would refuse),
+    /// 2 on bad input, 3 when a service fails; one environment's failure never hides the others' reports.
     Plan(PlanArgs),
     /// Compliance rules (cdk-nag's HIPAA.Security and AwsSolutions packs, and the OpenMRS pack) over rendered
     /// environments or any CloudFormation template.
@@ -157,6 +161,18 @@ pub struct PlanArgs {
     /// Commit the change set is bound to (default: `GITHUB_SHA`, else the repository's HEAD).
     #[arg(long, value_name = "SHA", env = "GITHUB_SHA")]
     pub commit: Option<String>,
+    /// Rule pack to run (repeatable). Default: every pack.
+    #[arg(long = "pack", value_enum)]
+    pub packs: Vec<PackArg>,
+    /// The lowest level of unsuppressed compliance finding that blocks the plan (UNKNOWN counts as a warning).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Drop vulnerabilities the scanner says have no fixed version yet before the vulnerability gate.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Speak to a registry at another base URL (repeatable): `REGISTRY=URL` (see `images --help`).
+    #[arg(long = "registry-endpoint", value_name = "REGISTRY=URL")]
+    pub registry_endpoints: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -220,4 +220,11 @@ pub trait ArtifactStore: Send + Sync {
         key: &str,
         body: Vec<u8>,
     ) -> impl Future<Output = Result<String, CloudError>> + Send;
+    /// The object at `bucket/key`, or `None` when there is none: `apply` reads a planned template back to learn
+    /// the digests that were reviewed.
+    fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, CloudError>> + Send;
 }

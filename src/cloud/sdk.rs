@@ -402,6 +402,21 @@ impl CloudFormationApi for SdkCloudFormation {
     }
 }
 
+fn s3_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> CloudError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    CloudError {
+        operation,
+        code: error.code().map(str::to_owned),
+        message: error
+            .message()
+            .map(str::to_owned)
+            .unwrap_or_else(|| aws_sdk_s3::error::DisplayErrorContext(error).to_string()),
+    }
+}
+
 /// S3 through the SDK.
 #[derive(Debug, Clone)]
 pub struct SdkArtifacts {
@@ -420,18 +435,7 @@ impl ArtifactStore for SdkArtifacts {
             .body(aws_sdk_s3::primitives::ByteStream::from(body))
             .send()
             .await
-            .map_err(|error| {
-                let code = error.code().map(str::to_owned);
-                let message = error
-                    .message()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| aws_sdk_s3::error::DisplayErrorContext(&error).to_string());
-                CloudError {
-                    operation: "PutObject",
-                    code,
-                    message,
-                }
-            })?;
+            .map_err(|error| s3_error("PutObject", &error))?;
         Ok(match &self.endpoint_url {
             Some(endpoint) => format!("{}/{bucket}/{key}", endpoint.trim_end_matches('/')),
             None => {
@@ -443,5 +447,32 @@ impl ArtifactStore for SdkArtifacts {
                 format!("https://{bucket}.s3.{}.{suffix}/{key}", self.region)
             }
         })
+    }
+
+    async fn get(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, CloudError> {
+        let output = match self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(error)
+                if error.as_service_error().is_some_and(
+                    aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key,
+                ) =>
+            {
+                return Ok(None)
+            }
+            Err(error) => return Err(s3_error("GetObject", &error)),
+        };
+        let bytes = output.body.collect().await.map_err(|error| CloudError {
+            operation: "GetObject",
+            code: None,
+            message: error.to_string(),
+        })?;
+        Ok(Some(bytes.into_bytes().to_vec()))
     }
 }

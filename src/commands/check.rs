@@ -11,21 +11,44 @@ use crate::rules::{packs, Compat, Level, Pack};
 use crate::source::Source;
 use crate::workspace::{load_all, render_all, resolve};
 
+/// The packs named on the command line (every pack when none is).
+fn selected_packs(packs: &[PackArg]) -> Vec<Pack> {
+    if packs.is_empty() {
+        return Pack::ALL.to_vec();
+    }
+    packs
+        .iter()
+        .map(|pack| match pack {
+            PackArg::HipaaSecurity => Pack::HipaaSecurity,
+            PackArg::AwsSolutions => Pack::AwsSolutions,
+            PackArg::Openmrs => Pack::Openmrs,
+        })
+        .collect()
+}
+
+/// The options of a check run from the flags `check` and `plan` share.
+pub(crate) fn check_options(
+    packs: &[PackArg],
+    compat: CompatArg,
+    fail_on: FailOn,
+) -> Result<CheckOptions, Failure> {
+    Ok(CheckOptions {
+        packs: selected_packs(packs),
+        compat: match compat {
+            CompatArg::Improved => Compat::Improved,
+            CompatArg::CdkNag => Compat::CdkNag,
+        },
+        fail_on: match fail_on {
+            FailOn::Error => Level::Error,
+            FailOn::Warning => Level::Warning,
+        },
+        today: today()?,
+    })
+}
+
 pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
-    let selected: Vec<Pack> = if args.packs.is_empty() {
-        Pack::ALL.to_vec()
-    } else {
-        args.packs
-            .iter()
-            .map(|pack| match pack {
-                PackArg::HipaaSecurity => Pack::HipaaSecurity,
-                PackArg::AwsSolutions => Pack::AwsSolutions,
-                PackArg::Openmrs => Pack::Openmrs,
-            })
-            .collect()
-    };
     if args.list_rules {
-        let rules = packs::rules(&selected);
+        let rules = packs::rules(&selected_packs(&args.packs));
         return match args.format {
             Format::Text => write_out(out, &writers::rule_list(&rules, false)),
             Format::Json => write_out(out, &writers::rule_list(&rules, true)),
@@ -33,18 +56,7 @@ pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitSt
         }
         .map(|()| ExitStatus::Success);
     }
-    let options = CheckOptions {
-        packs: selected,
-        compat: match args.compat {
-            CompatArg::Improved => Compat::Improved,
-            CompatArg::CdkNag => Compat::CdkNag,
-        },
-        fail_on: match args.fail_on {
-            FailOn::Error => Level::Error,
-            FailOn::Warning => Level::Warning,
-        },
-        today: today()?,
-    };
+    let options = check_options(&args.packs, args.compat, args.fail_on)?;
     let mut templates = Vec::new();
     if let Some(path) = &args.template {
         let shown = path.display().to_string();

@@ -4,7 +4,7 @@ use super::{unsupported, write_out, Out};
 use crate::cli::{DiffArgs, Format};
 use crate::exit::{ExitStatus, Failure};
 use crate::pipeline::compare;
-use crate::report::plan;
+use crate::report::diff as writers;
 use crate::source::Source;
 
 pub fn run(
@@ -15,9 +15,9 @@ pub fn run(
 ) -> Result<ExitStatus, Failure> {
     let result = compare(source, root, &args.envs.environments, &args.base)?;
     let text = match args.envs.format {
-        Format::Text => plan::text(&result),
-        Format::Json => plan::json(&result),
-        Format::Markdown => plan::markdown(&result, "omrs-gitops diff"),
+        Format::Text => writers::text(&result),
+        Format::Json => writers::json(&result),
+        Format::Markdown => writers::markdown(&result, "omrs-gitops diff"),
         other => return Err(unsupported("diff", other, "text, json, markdown")),
     };
     write_out(out, &text)?;

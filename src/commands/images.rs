@@ -29,21 +29,8 @@ pub fn run(
     let rendered = render_all(source, load_all(source, &refs)?)?;
     let mut report = collect_images(&rendered)?;
     if !args.offline {
-        let aws = Aws::new(AwsSettings {
-            endpoint_url: global.aws_endpoint_url.clone(),
-            no_retries: false,
-            static_credentials: None,
-        })
-        .map_err(Failure::service)?;
-        let mut resolver = HttpResolver::new(Some(&aws));
-        for mapping in &args.registry_endpoints {
-            let Some((registry, url)) = mapping.split_once('=') else {
-                return Err(Failure::bad_input(format!(
-                    "`--registry-endpoint {mapping}` is not `REGISTRY=URL`; write for example `registry.example.org=http://127.0.0.1:5000`"
-                )));
-            };
-            resolver = resolver.with_endpoint(registry, url);
-        }
+        let aws = aws_for_images(global)?;
+        let resolver = resolver(&aws, &args.registry_endpoints)?;
         resolve_digests(&mut report, &resolver)?;
         pin(&mut report, source)?;
         let settings = ScanSettings {
@@ -86,4 +73,31 @@ pub fn run(
     } else {
         ExitStatus::GateFailed
     })
+}
+
+/// The ECR and Inspector2 clients, from the standard credential chain and `--aws-endpoint-url`.
+pub(crate) fn aws_for_images(global: &GlobalArgs) -> Result<Aws, Failure> {
+    Aws::new(AwsSettings {
+        endpoint_url: global.aws_endpoint_url.clone(),
+        no_retries: false,
+        static_credentials: None,
+    })
+    .map_err(Failure::service)
+}
+
+/// The registry client, with ECR credentials from `aws` and every `--registry-endpoint REGISTRY=URL`.
+pub(crate) fn resolver<'a>(
+    aws: &'a Aws,
+    endpoints: &[String],
+) -> Result<HttpResolver<'a>, Failure> {
+    let mut resolver = HttpResolver::new(Some(aws));
+    for mapping in endpoints {
+        let Some((registry, url)) = mapping.split_once('=') else {
+            return Err(Failure::bad_input(format!(
+                "`--registry-endpoint {mapping}` is not `REGISTRY=URL`; write for example `registry.example.org=http://127.0.0.1:5000`"
+            )));
+        };
+        resolver = resolver.with_endpoint(registry, url);
+    }
+    Ok(resolver)
 }

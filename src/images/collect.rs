@@ -25,6 +25,18 @@ pub struct CollectedImage {
     pub uses: Vec<ImageUse>,
 }
 
+impl CollectedImage {
+    /// Whether some container (task definition and container name) runs both images: how an image is matched
+    /// with what the same container ran in another version of the template.
+    pub fn shares_container(&self, other: &CollectedImage) -> bool {
+        self.uses.iter().any(|one| {
+            other.uses.iter().any(|two| {
+                one.task_definition == two.task_definition && one.container == two.container
+            })
+        })
+    }
+}
+
 /// Why an image could not be collected: it is not a literal string, or not a valid reference.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CollectError {

@@ -81,25 +81,40 @@ pub struct CheckReport {
     pub fail_on: Level,
 }
 
+impl CheckedTemplate {
+    /// Rows that fail the gate at `fail_on`.
+    pub fn blocking(&self, fail_on: Level) -> impl Iterator<Item = &CheckRow> {
+        self.rows
+            .iter()
+            .filter(move |row| row.gate_level().is_some_and(|level| level >= fail_on))
+    }
+
+    /// Unsuppressed rows that did not pass (non-compliant or unknown), whatever their level.
+    pub fn failing(&self) -> impl Iterator<Item = &CheckRow> {
+        self.rows.iter().filter(|row| row.gate_level().is_some())
+    }
+
+    /// This template's gate passes when nothing blocks and no suppression has expired.
+    pub fn passed(&self, fail_on: Level) -> bool {
+        self.blocking(fail_on).next().is_none() && self.expired.is_empty()
+    }
+}
+
 impl CheckReport {
     /// Rows that fail the gate.
     pub fn blocking(&self) -> impl Iterator<Item = (&CheckedTemplate, &CheckRow)> {
         self.templates.iter().flat_map(move |checked| {
             checked
-                .rows
-                .iter()
-                .filter(move |row| row.gate_level().is_some_and(|level| level >= self.fail_on))
+                .blocking(self.fail_on)
                 .map(move |row| (checked, row))
         })
     }
 
-    /// The gate passes when nothing blocks and no suppression has expired.
+    /// The gate passes when every template's gate passes.
     pub fn passed(&self) -> bool {
-        self.blocking().next().is_none()
-            && self
-                .templates
-                .iter()
-                .all(|checked| checked.expired.is_empty())
+        self.templates
+            .iter()
+            .all(|checked| checked.passed(self.fail_on))
     }
 }
 

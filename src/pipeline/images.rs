@@ -87,25 +87,21 @@ pub fn collect_images(rendered: &[RenderedEnvironment]) -> Result<ImagesReport, 
     }
 }
 
-/// Resolves every image of `report` once. A tag the registry does not have is bad input (exit 2); a registry
-/// that cannot be reached or fails is a service failure (exit 3), which wins when both happen.
-pub fn resolve_digests(
-    report: &mut ImagesReport,
+/// Resolves every image of `images` that `digests` does not hold yet, adding what resolves. Returns the
+/// problems, each once.
+pub fn resolve_each(
+    images: &[CollectedImage],
     resolver: &dyn DigestResolver,
-) -> Result<(), Failure> {
+    digests: &mut BTreeMap<String, String>,
+) -> Vec<RegistryError> {
     let mut problems: Vec<RegistryError> = Vec::new();
-    let images: Vec<CollectedImage> = report
-        .environments
-        .iter()
-        .flat_map(|item| item.images.iter().cloned())
-        .collect();
     for image in images {
-        if image.reference.digest.is_some() || report.digests.contains_key(&image.written) {
+        if image.reference.digest.is_some() || digests.contains_key(&image.written) {
             continue;
         }
         match resolver.resolve(&image.reference) {
             Ok(digest) => {
-                report.digests.insert(image.written.clone(), digest);
+                digests.insert(image.written.clone(), digest);
             }
             Err(error) => {
                 if !problems.contains(&error) {
@@ -114,8 +110,14 @@ pub fn resolve_digests(
             }
         }
     }
+    problems
+}
+
+/// The failure for registry problems: a service failure (exit 3) when a registry could not be reached or
+/// failed, which wins over a tag the registry does not have (bad input, exit 2). `None` when there is none.
+pub fn registry_failure(problems: &[RegistryError]) -> Option<Failure> {
     if problems.is_empty() {
-        return Ok(());
+        return None;
     }
     let status = if problems
         .iter()
@@ -125,7 +127,7 @@ pub fn resolve_digests(
     } else {
         ExitStatus::BadInput
     };
-    Err(Failure {
+    Some(Failure {
         status,
         message: problems
             .iter()
@@ -133,6 +135,44 @@ pub fn resolve_digests(
             .collect::<Vec<_>>()
             .join("\n"),
     })
+}
+
+/// Resolves every image of `report` once. A tag the registry does not have is bad input (exit 2); a registry
+/// that cannot be reached or fails is a service failure (exit 3), which wins when both happen.
+pub fn resolve_digests(
+    report: &mut ImagesReport,
+    resolver: &dyn DigestResolver,
+) -> Result<(), Failure> {
+    let images: Vec<CollectedImage> = report
+        .environments
+        .iter()
+        .flat_map(|item| item.images.iter().cloned())
+        .collect();
+    let problems = resolve_each(&images, resolver, &mut report.digests);
+    registry_failure(&problems).map_or(Ok(()), Err)
+}
+
+/// The digests a planned (pinned) template runs, keyed by the references the unpinned template writes: each
+/// unpinned image takes the digest of the planned image of the same repository run by the same container.
+/// This is how `apply` learns the digests that were reviewed without asking a registry again.
+pub fn reviewed_digests(
+    unpinned: &[CollectedImage],
+    planned: &[CollectedImage],
+) -> BTreeMap<String, String> {
+    unpinned
+        .iter()
+        .filter_map(|image| {
+            planned
+                .iter()
+                .find(|candidate| {
+                    candidate.reference.registry == image.reference.registry
+                        && candidate.reference.repository == image.reference.repository
+                        && candidate.shares_container(image)
+                })
+                .and_then(|candidate| candidate.reference.digest.clone())
+                .map(|digest| (image.written.clone(), digest))
+        })
+        .collect()
 }
 
 /// Renders every environment with `images.pin` again with the resolved digests (rendering stays pure: the
@@ -165,6 +205,11 @@ pub struct ScanSettings<'a> {
     pub today: (i32, u32, u32),
 }
 
+/// Findings already read, by (Inspector or ECR basic, repository, digest): each image is read once per scanner
+/// however many environments (or base and head) run it.
+#[derive(Debug, Default)]
+pub struct ScanCache(BTreeMap<(bool, String, String), Vec<Vulnerability>>);
+
 /// Reads the vulnerabilities of every image of every environment with `images.scan` (each ECR image and digest
 /// once per scanner), waiting for running scans within the environment's `images.scan_timeout_seconds`, and
 /// applies each environment's gate. Needs resolved digests. A scan that fails or does not finish in time is a
@@ -174,72 +219,99 @@ pub fn scan_images(
     settings: &ScanSettings<'_>,
     clock: &mut dyn Clock,
 ) -> Result<(), Failure> {
-    let mut cache: BTreeMap<(bool, String, String), Vec<Vulnerability>> = BTreeMap::new();
+    let mut cache = ScanCache::default();
     let mut problems = Vec::new();
-    let digests = report.digests.clone();
     for item in &mut report.environments {
-        let settings_of = &item.environment.environment.images;
-        let source = match settings_of.scan {
-            ScanMode::None => continue,
-            ScanMode::Inspector => settings.inspector,
-            ScanMode::EcrBasic => settings.ecr_basic,
-        };
-        let inspector = settings_of.scan == ScanMode::Inspector;
-        let timeout = std::time::Duration::from_secs(settings_of.scan_timeout_seconds.into());
-        let mut findings = Vec::new();
-        let mut unscanned = Vec::new();
-        for image in &item.images {
-            let digest = image
-                .reference
-                .digest
-                .clone()
-                .or_else(|| digests.get(&image.written).cloned());
-            let (Some(registry), Some(digest)) = (image.reference.ecr_registry(), digest) else {
-                unscanned.push(image.written.clone());
-                continue;
-            };
-            let key = (
-                inspector,
-                image.reference.repository.clone(),
-                digest.clone(),
-            );
-            if let Some(known) = cache.get(&key) {
-                findings.extend(known.iter().map(|finding| Vulnerability {
-                    image: image.written.clone(),
-                    ..finding.clone()
-                }));
-                continue;
-            }
-            let target = ScanTarget {
-                image: image.written.clone(),
-                region: registry.region,
-                registry_id: registry.account,
-                repository: image.reference.repository.clone(),
-                digest,
-            };
-            match wait_for_scan(source, &target, timeout, clock) {
-                Ok(found) => {
-                    cache.insert(key, found.clone());
-                    findings.extend(found);
-                }
-                Err(error) => problems.push(format!("{}: {error}", item.environment.path)),
-            }
+        match scan_environment(
+            &item.environment,
+            &item.images,
+            &report.digests,
+            settings,
+            &mut cache,
+            clock,
+        ) {
+            None => {}
+            Some(Ok(scan)) => item.scan = Some(scan),
+            Some(Err(errors)) => problems.extend(errors),
         }
-        item.scan = Some(EnvironmentScan {
-            mode: settings_of.scan,
-            gate: gate(
-                findings,
-                &settings_of.fail_on,
-                &settings_of.allowlist,
-                settings.ignore_unfixed,
-                settings.today,
-            ),
-            unscanned,
-        });
     }
     if problems.is_empty() {
         Ok(())
     } else {
         Err(Failure::service(problems.join("\n")))
     }
+}
+
+/// Scans `images` with `environment`'s `images.scan` settings and applies its gate; `None` when the
+/// environment scans nothing (`images.scan: none`). Errors are one line each, prefixed with the file.
+pub fn scan_environment(
+    environment: &NamedEnvironment,
+    images: &[CollectedImage],
+    digests: &BTreeMap<String, String>,
+    settings: &ScanSettings<'_>,
+    cache: &mut ScanCache,
+    clock: &mut dyn Clock,
+) -> Option<Result<EnvironmentScan, Vec<String>>> {
+    let settings_of = &environment.environment.images;
+    let source = match settings_of.scan {
+        ScanMode::None => return None,
+        ScanMode::Inspector => settings.inspector,
+        ScanMode::EcrBasic => settings.ecr_basic,
+    };
+    let inspector = settings_of.scan == ScanMode::Inspector;
+    let timeout = std::time::Duration::from_secs(settings_of.scan_timeout_seconds.into());
+    let mut findings = Vec::new();
+    let mut unscanned = Vec::new();
+    let mut problems = Vec::new();
+    for image in images {
+        let digest = image
+            .reference
+            .digest
+            .clone()
+            .or_else(|| digests.get(&image.written).cloned());
+        let (Some(registry), Some(digest)) = (image.reference.ecr_registry(), digest) else {
+            unscanned.push(image.written.clone());
+            continue;
+        };
+        let key = (
+            inspector,
+            image.reference.repository.clone(),
+            digest.clone(),
+        );
+        if let Some(known) = cache.0.get(&key) {
+            findings.extend(known.iter().map(|finding| Vulnerability {
+                image: image.written.clone(),
+                ..finding.clone()
+            }));
+            continue;
+        }
+        let target = ScanTarget {
+            image: image.written.clone(),
+            region: registry.region,
+            registry_id: registry.account,
+            repository: image.reference.repository.clone(),
+            digest,
+        };
+        match wait_for_scan(source, &target, timeout, clock) {
+            Ok(found) => {
+                cache.0.insert(key, found.clone());
+                findings.extend(found);
+            }
+            Err(error) => problems.push(format!("{}: {error}", environment.path)),
+        }
+    }
+    if !problems.is_empty() {
+        return Some(Err(problems));
+    }
+    Some(Ok(EnvironmentScan {
+        mode: settings_of.scan,
+        gate: gate(
+            findings,
+            &settings_of.fail_on,
+            &settings_of.allowlist,
+            settings.ignore_unfixed,
+            settings.today,
+        ),
+        unscanned,
+    }))
 }

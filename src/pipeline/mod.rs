@@ -10,5 +10,6 @@ pub mod images;
 pub mod offline;
 pub mod online;
 pub mod redact;
+pub mod review;
 
 pub use offline::{compare, offline_plan, BaseTemplate, EnvironmentPlan, OfflinePlan};

@@ -1,11 +1,12 @@
 //! `plan --offline` and `diff`: render the work tree and a base commit, and compare them.
 
+use super::redact::Redactor;
 use crate::config::NamedEnvironment;
 use crate::diff::{diff, TemplateDiff};
 use crate::exit::Failure;
 use crate::render::Rendered;
 use crate::source::{GitSource, Source};
-use crate::workspace::{load_all, render_all, resolve};
+use crate::workspace::{load_all, render_all, resolve, RenderedEnvironment};
 
 /// What the base commit had for an environment.
 #[derive(Debug, Clone)]
@@ -62,7 +63,12 @@ pub fn offline_plan(
             ),
             Some(source) => base_render(source, &item.environment),
         };
-        let template_diff = diff(base_document.as_ref(), &item.rendered.document);
+        let mut template_diff = diff(base_document.as_ref(), &item.rendered.document);
+        let mut redactor = Redactor::for_template(&item.rendered.document);
+        if let Some(document) = &base_document {
+            redactor.learn(document);
+        }
+        redactor.diff(&mut template_diff);
         environments.push(EnvironmentPlan {
             environment: item.environment,
             rendered: item.rendered,
@@ -85,58 +91,42 @@ fn base_render(
     source: &dyn Source,
     environment: &NamedEnvironment,
 ) -> (Option<serde_json::Value>, BaseTemplate) {
+    let (rendered, state) = base_rendered(source, environment);
+    (rendered.map(|item| item.rendered.document), state)
+}
+
+/// `environment` (a work-tree environment) loaded and rendered as it was in `source` (a base commit), with
+/// why there is nothing to compare with when it cannot be.
+pub(crate) fn base_rendered(
+    source: &dyn Source,
+    environment: &NamedEnvironment,
+) -> (Option<RenderedEnvironment>, BaseTemplate) {
     let refs = vec![crate::config::EnvironmentRef {
         name: environment.name.clone(),
         path: environment.path.clone(),
     }];
+    let missing = |reason: String| (None, BaseTemplate::Missing { reason });
     match source.read(&environment.path) {
         Ok(None) => {
-            return (
-                None,
-                BaseTemplate::Missing {
-                    reason: format!(
-                        "`{}` is new: it does not exist at the base",
-                        environment.path
-                    ),
-                },
-            );
+            return missing(format!(
+                "`{}` is new: it does not exist at the base",
+                environment.path
+            ))
         }
-        Err(error) => {
-            return (
-                None,
-                BaseTemplate::Missing {
-                    reason: error.to_string(),
-                },
-            )
-        }
+        Err(error) => return missing(error.to_string()),
         Ok(Some(_)) => {}
     }
-    let rendered = load_all(source, &refs).and_then(|loaded| render_all(source, loaded));
-    match rendered {
+    match load_all(source, &refs).and_then(|loaded| render_all(source, loaded)) {
         Ok(mut items) if !items.is_empty() => {
             let item = items.remove(0);
-            (
-                Some(item.rendered.document),
-                BaseTemplate::Rendered {
-                    sha256: item.rendered.sha256,
-                },
-            )
+            let sha256 = item.rendered.sha256.clone();
+            (Some(item), BaseTemplate::Rendered { sha256 })
         }
-        Ok(_) => (
-            None,
-            BaseTemplate::Missing {
-                reason: "nothing rendered at the base".to_owned(),
-            },
-        ),
-        Err(failure) => (
-            None,
-            BaseTemplate::Missing {
-                reason: format!(
-                    "the base version does not render: {}",
-                    failure.message.lines().next().unwrap_or_default()
-                ),
-            },
-        ),
+        Ok(_) => missing("nothing rendered at the base".to_owned()),
+        Err(failure) => missing(format!(
+            "the base version does not render: {}",
+            failure.message.lines().next().unwrap_or_default()
+        )),
     }
 }
 

@@ -37,26 +37,69 @@ impl Redactor {
     /// Reads NoEcho parameters (and their defaults) from a CloudFormation document.
     pub fn for_template(document: &Value) -> Redactor {
         let mut redactor = Redactor::default();
-        if let Some(parameters) = document.get("Parameters").and_then(Value::as_object) {
-            for (name, parameter) in parameters {
-                let no_echo = match parameter.get("NoEcho") {
-                    Some(Value::Bool(flag)) => *flag,
-                    Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
-                    _ => false,
-                };
-                if no_echo {
-                    redactor.no_echo.push(name.clone());
-                    if let Some(default) = parameter.get("Default") {
-                        let text = match default {
-                            Value::String(text) => text.clone(),
-                            other => other.to_string(),
-                        };
-                        redactor.add_value(&text);
-                    }
+        redactor.learn(document);
+        redactor
+    }
+
+    /// Adds the NoEcho parameters (and their defaults) of another document, such as the base's.
+    pub fn learn(&mut self, document: &Value) {
+        let Some(parameters) = document.get("Parameters").and_then(Value::as_object) else {
+            return;
+        };
+        for (name, parameter) in parameters {
+            let no_echo = match parameter.get("NoEcho") {
+                Some(Value::Bool(flag)) => *flag,
+                Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
+                _ => false,
+            };
+            if no_echo {
+                if !self.is_no_echo(name) {
+                    self.no_echo.push(name.clone());
+                }
+                if let Some(default) = parameter.get("Default") {
+                    let text = match default {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    };
+                    self.add_value(&text);
                 }
             }
         }
-        redactor
+    }
+
+    /// Redacts the values of a template diff: every value of a NoEcho parameter, values under a
+    /// secret-looking property name, and known secret values inside any other string.
+    pub fn diff(&self, diff: &mut crate::diff::TemplateDiff) {
+        for change in &mut diff.changes {
+            let whole = change.section == "Parameters" && self.is_no_echo(&change.logical_id);
+            for property in &mut change.properties {
+                let secret = whole || Redactor::secret_name(&property.path);
+                for value in [&mut property.before, &mut property.after]
+                    .into_iter()
+                    .flatten()
+                {
+                    *value = if secret {
+                        Value::String(REDACTED.to_owned())
+                    } else {
+                        self.json(value)
+                    };
+                }
+            }
+        }
+    }
+
+    /// Every string inside `value` through `text`.
+    fn json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => Value::String(self.text(text)),
+            Value::Array(items) => Value::Array(items.iter().map(|item| self.json(item)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(key, item)| (key.clone(), self.json(item)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
     }
 
     /// Remembers a secret value: every later occurrence is redacted.
@@ -135,5 +178,28 @@ mod tests {
         );
         assert_eq!(redactor.value("Description", None, "visible"), "visible");
         assert!(!Redactor::secret_name("KmsKeyId"));
+    }
+
+    #[test]
+    fn diffs_lose_no_echo_values_and_secret_properties() {
+        let before = serde_json::json!({"Parameters": {
+            "AdminPassword": {"Type": "String", "NoEcho": true, "Default": "old-secret-1"}}});
+        let after = serde_json::json!({
+            "Parameters": {"AdminPassword": {"Type": "String", "NoEcho": true, "Default": "new-secret-2"}},
+            "Resources": {"Db": {"Type": "AWS::RDS::DBCluster", "Properties": {
+                "MasterUserPassword": "plain-3", "Description": "was old-secret-1"}}}});
+        let base = serde_json::json!({
+            "Parameters": before["Parameters"].clone(),
+            "Resources": {"Db": {"Type": "AWS::RDS::DBCluster", "Properties": {
+                "MasterUserPassword": "plain-2", "Description": "x"}}}});
+        let mut diff = crate::diff::diff(Some(&base), &after);
+        let mut redactor = Redactor::for_template(&after);
+        redactor.learn(&base);
+        redactor.diff(&mut diff);
+        let shown = format!("{diff:?}");
+        for secret in ["old-secret-1", "new-secret-2", "plain-2", "plain-3"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("was [redacted]"), "{shown}");
     }
 }

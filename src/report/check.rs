@@ -82,7 +82,8 @@ fn summary(checked: &CheckedTemplate) -> Summary {
     summary
 }
 
-fn ledger_json(note: &LedgerNote) -> Value {
+/// One ledger note (expired or stale suppression) of the wire format.
+pub(crate) fn ledger_json(note: &LedgerNote) -> Value {
     json!({
         "index": note.index,
         "rule": note.suppression.rule,
@@ -94,7 +95,8 @@ fn ledger_json(note: &LedgerNote) -> Value {
     })
 }
 
-fn row_json(row: &CheckRow) -> Value {
+/// One result row of the wire format.
+pub(crate) fn row_json(row: &CheckRow) -> Value {
     let (problem, fix) = problem_and_fix(row.rule);
     let (reason, suppressed_by) = match &row.compliance {
         Compliance::Suppressed { reason, source } => (
@@ -408,31 +410,7 @@ pub fn markdown(report: &CheckReport) -> String {
         if failing.is_empty() {
             let _ = writeln!(out, "No unsuppressed findings.");
         } else {
-            let _ = writeln!(
-                out,
-                "| Level | Rule | Resource | Problem | Fix |\n|---|---|---|---|---|"
-            );
-            for row in failing {
-                let (problem, fix) = problem_and_fix(row.rule);
-                let level = if matches!(row.compliance, Compliance::Unknown(_)) {
-                    "unknown"
-                } else {
-                    row.rule.level.as_str()
-                };
-                let finding = row
-                    .finding
-                    .as_ref()
-                    .map(|finding| format!(" `{}`", markdown_cell(finding)))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "| {level} | `{}`{finding} | `{}` | {} | {} |",
-                    row.rule.id,
-                    markdown_cell(&row.logical_id),
-                    markdown_cell(problem),
-                    markdown_cell(fix)
-                );
-            }
+            findings_table(&mut out, failing);
         }
         for note in &checked.expired {
             let _ = writeln!(
@@ -475,6 +453,35 @@ pub fn markdown(report: &CheckReport) -> String {
         if report.passed() { "passed" } else { "failed" }
     );
     out
+}
+
+/// Unsuppressed findings as a Markdown table: level (or `unknown`), rule and finding, resource, problem, fix.
+pub fn findings_table<'a>(out: &mut String, rows: impl IntoIterator<Item = &'a CheckRow>) {
+    let _ = writeln!(
+        out,
+        "| Level | Rule | Resource | Problem | Fix |\n|---|---|---|---|---|"
+    );
+    for row in rows {
+        let (problem, fix) = problem_and_fix(row.rule);
+        let level = if matches!(row.compliance, Compliance::Unknown(_)) {
+            "unknown"
+        } else {
+            row.rule.level.as_str()
+        };
+        let finding = row
+            .finding
+            .as_ref()
+            .map(|finding| format!(" `{}`", markdown_cell(finding)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {level} | `{}`{finding} | `{}` | {} | {} |",
+            row.rule.id,
+            markdown_cell(&row.logical_id),
+            markdown_cell(problem),
+            markdown_cell(fix)
+        );
+    }
 }
 
 /// The rule registry, as `check --list-rules` prints it.

@@ -1,17 +1,17 @@
 //! Writers for change-set plans, applies and drift. Every value they receive was redacted by the pipeline.
 //!
-//! # JSON wire format of `plan` (version 1)
+//! # JSON of a change set (the `change_set` member of `plan --format json`, see `report::plan`)
 //!
 //! ```text
-//! {"version": 1, "commit": "<sha>", "environments": [{"name", "stack", "region", "sha256",
-//!    "status": "changes"|"no_changes"|"failed", "error": "<message>"|null,
-//!    "change_set": {"name", "id"|null, "type": "CREATE"|"UPDATE", "template_url"}|null,
-//!    "counts": {"add", "modify", "remove", "replacement", "conditional_replacement"},
-//!    "stateful": [{"logical_id", "type", "what", "allowed"}],
-//!    "changes": [{"action", "logical_id", "physical_id"|null, "type", "replacement"|null,
-//!                 "details": [{"attribute", "name", "requires_recreation"|null, "before"|null, "after"|null,
-//!                              "change_source"|null, "causing_entity"|null}]}]}]}
+//! {"status": "changes"|"no_changes"|"failed", "error": "<message>"|null,
+//!  "name", "id"|null, "type": "CREATE"|"UPDATE", "template_url",
+//!  "counts": {"add", "modify", "remove", "replacement", "conditional_replacement"},
+//!  "stateful": [{"logical_id", "type", "what", "allowed"}],
+//!  "changes": [{"action", "logical_id", "physical_id"|null, "type", "replacement"|null,
+//!               "details": [{"attribute", "name", "requires_recreation"|null, "before"|null, "after"|null,
+//!                            "change_source"|null, "causing_entity"|null}]}]}
 //! ```
+//! A failed change set has only `status` and `error`.
 //! `apply` (version 1): `{"version", "environment", "stack", "commit", "sha256", "change_set", "status",
 //! "succeeded", "root_cause": event|null, "events": [{"time", "logical_id", "type", "status", "reason"}]}`.
 //! `drift` (version 1): `{"version", "environments": [{"name", "stack", "status", "error", "drifted": [...],
@@ -25,7 +25,7 @@ use super::markdown_cell;
 use crate::cloud::{ChangeSetType, ResourceChange, StackEvent};
 use crate::pipeline::changeset::ChangeSetPlan;
 use crate::pipeline::drift::{DriftReport, EnvironmentDrift};
-use crate::pipeline::online::{ApplyReport, OnlinePlan};
+use crate::pipeline::online::{ApplyReport, EnvironmentChangeSet};
 
 fn type_name(kind: ChangeSetType) -> &'static str {
     match kind {
@@ -61,48 +61,33 @@ fn plan_status(plan: &ChangeSetPlan) -> &'static str {
     }
 }
 
-/// `plan --format json`.
-pub fn plan_json(plan: &OnlinePlan) -> String {
-    let environments: Vec<Value> = plan
-        .environments
-        .iter()
-        .map(|item| {
-            let mut entry = json!({
-                "name": item.name, "stack": item.stack, "region": item.region, "sha256": item.sha256,
-            });
-            match &item.result {
-                Err(failure) => {
-                    entry["status"] = json!("failed");
-                    entry["error"] = json!(failure.message);
-                    entry["change_set"] = Value::Null;
-                }
-                Ok(result) => {
-                    let (add, modify, remove, replacement, conditional) = result.counts();
-                    entry["status"] = json!(plan_status(result));
-                    entry["error"] = Value::Null;
-                    entry["change_set"] = json!({
-                        "name": result.change_set_name,
-                        "id": result.change_set.as_ref().map(|set| set.id.clone()),
-                        "type": type_name(result.change_set_type),
-                        "template_url": result.template_url,
-                    });
-                    entry["counts"] = json!({"add": add, "modify": modify, "remove": remove,
-                        "replacement": replacement, "conditional_replacement": conditional});
-                    entry["stateful"] = json!(result.flags.iter().map(|flag| json!({
-                        "logical_id": flag.logical_id, "type": flag.resource_type,
-                        "what": flag.what, "allowed": flag.allowed,
-                    })).collect::<Vec<_>>());
-                    entry["changes"] = json!(result
-                        .change_set
-                        .as_ref()
-                        .map(|set| set.changes.iter().map(change_json).collect::<Vec<_>>())
-                        .unwrap_or_default());
-                }
-            }
-            entry
-        })
-        .collect();
-    pretty(&json!({"version": 1, "commit": plan.commit, "environments": environments}))
+/// One environment's change set in `plan --format json` (`change_set` of the plan's wire format).
+pub fn change_set_json(item: &EnvironmentChangeSet) -> Value {
+    match &item.result {
+        Err(failure) => json!({"status": "failed", "error": failure.message}),
+        Ok(result) => {
+            let (add, modify, remove, replacement, conditional) = result.counts();
+            json!({
+                "status": plan_status(result),
+                "error": null,
+                "name": result.change_set_name,
+                "id": result.change_set.as_ref().map(|set| set.id.clone()),
+                "type": type_name(result.change_set_type),
+                "template_url": result.template_url,
+                "counts": {"add": add, "modify": modify, "remove": remove,
+                           "replacement": replacement, "conditional_replacement": conditional},
+                "stateful": result.flags.iter().map(|flag| json!({
+                    "logical_id": flag.logical_id, "type": flag.resource_type,
+                    "what": flag.what, "allowed": flag.allowed,
+                })).collect::<Vec<_>>(),
+                "changes": result
+                    .change_set
+                    .as_ref()
+                    .map(|set| set.changes.iter().map(change_json).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            })
+        }
+    }
 }
 
 fn pretty(value: &Value) -> String {
@@ -116,194 +101,168 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or_default()
 }
 
-/// `plan --format text`.
-pub fn plan_text(plan: &OnlinePlan) -> String {
-    let mut out = String::new();
-    for item in &plan.environments {
-        match &item.result {
-            Err(failure) => {
-                let _ = writeln!(
-                    out,
-                    "{} ({}, {}): FAILED: {}",
-                    item.name,
-                    item.stack,
-                    item.region,
-                    first_line(&failure.message)
-                );
-            }
-            Ok(result) => {
-                let (add, modify, remove, replacement, conditional) = result.counts();
-                match &result.change_set {
-                    None => {
-                        let _ = writeln!(
-                            out,
-                            "{} ({}, {}): no changes (template sha256 {})",
-                            item.name, item.stack, item.region, item.sha256
-                        );
-                    }
-                    Some(set) => {
-                        let _ = writeln!(
-                            out,
-                            "{} ({}, {}): change set {} ({}): {add} to add, {modify} to modify, {remove} to remove, {replacement} replaced, {conditional} maybe replaced",
-                            item.name, item.stack, item.region, result.change_set_name, type_name(result.change_set_type)
-                        );
-                        for change in &set.changes {
-                            let _ = writeln!(
-                                out,
-                                "  {} {} ({}){}",
-                                change.action,
-                                change.logical_id,
-                                change.resource_type,
-                                change
-                                    .replacement
-                                    .as_deref()
-                                    .map(|value| format!(" replacement={value}"))
-                                    .unwrap_or_default()
-                            );
-                            for detail in &change.details {
-                                let _ = writeln!(
-                                    out,
-                                    "      {}.{}: {} -> {}{}",
-                                    detail.attribute,
-                                    detail.name,
-                                    detail.before.as_deref().unwrap_or("(none)"),
-                                    detail.after.as_deref().unwrap_or("(none)"),
-                                    detail
-                                        .requires_recreation
-                                        .as_deref()
-                                        .map(|value| format!(" (recreation: {value})"))
-                                        .unwrap_or_default()
-                                );
-                            }
-                        }
-                    }
-                }
-                for flag in &result.flags {
-                    let _ = writeln!(
-                        out,
-                        "  STATEFUL: {} of {} ({}){}",
-                        flag.what,
-                        flag.logical_id,
-                        flag.resource_type,
-                        if flag.allowed {
-                            ", allowed by deploy.allow_replacement"
-                        } else {
-                            "; apply will refuse unless deploy.allow_replacement lists it"
-                        }
-                    );
-                }
-            }
-        }
-    }
-    out
-}
-
-/// `plan --format markdown`: the pull-request comment.
-pub fn plan_markdown(plan: &OnlinePlan) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "## omrs-gitops plan\n");
-    let _ = writeln!(
-        out,
-        "Change sets for commit `{}`.\n",
-        markdown_cell(&plan.commit)
-    );
-    let _ = writeln!(
-        out,
-        "| Environment | Stack | Result | Add | Modify | Remove | Replace | Maybe replace | Stateful |"
-    );
-    let _ = writeln!(out, "|---|---|---|--:|--:|--:|--:|--:|---|");
-    for item in &plan.environments {
-        match &item.result {
-            Err(failure) => {
-                let _ = writeln!(
-                    out,
-                    "| {} | `{}` ({}) | :x: failed: {} | | | | | | |",
-                    markdown_cell(&item.name),
-                    markdown_cell(&item.stack),
-                    markdown_cell(&item.region),
-                    markdown_cell(first_line(&failure.message))
-                );
-            }
-            Ok(result) => {
-                let (add, modify, remove, replacement, conditional) = result.counts();
-                let stateful = result
-                    .flags
-                    .iter()
-                    .map(|flag| {
-                        format!(
-                            "{} `{}` ({}){}",
-                            if flag.allowed {
-                                ":warning:"
-                            } else {
-                                ":no_entry:"
-                            },
-                            markdown_cell(&flag.logical_id),
-                            flag.what,
-                            if flag.allowed { ", allowed" } else { "" }
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("<br>");
-                let _ = writeln!(
-                    out,
-                    "| {} | `{}` ({}) | {} | {add} | {modify} | {remove} | {replacement} | {conditional} | {stateful} |",
-                    markdown_cell(&item.name),
-                    markdown_cell(&item.stack),
-                    markdown_cell(&item.region),
-                    if result.change_set.is_some() { "change set" } else { "no changes" },
-                );
-            }
-        }
-    }
-    for item in &plan.environments {
-        let Ok(result) = &item.result else { continue };
-        let Some(set) = &result.change_set else {
-            continue;
-        };
-        let _ = writeln!(
-            out,
-            "\n### {}\n\nChange set `{}` ({}), template SHA-256 `{}`.\n",
-            markdown_cell(&item.name),
-            markdown_cell(&result.change_set_name),
-            type_name(result.change_set_type),
-            item.sha256
-        );
-        let _ = writeln!(
-            out,
-            "<details><summary>{} resource changes</summary>\n",
-            set.changes.len()
-        );
-        let _ = writeln!(
-            out,
-            "| Action | Logical ID | Type | Replacement | Properties |"
-        );
-        let _ = writeln!(out, "|---|---|---|---|---|");
-        for change in &set.changes {
-            let details: Vec<String> = change
-                .details
-                .iter()
-                .map(|detail| {
-                    format!(
-                        "`{}`: `{}` → `{}`",
-                        markdown_cell(&detail.name),
-                        markdown_cell(detail.before.as_deref().unwrap_or("(none)")),
-                        markdown_cell(detail.after.as_deref().unwrap_or("(none)"))
-                    )
-                })
-                .collect();
+/// One environment's change set as indented text lines (`plan --format text`).
+pub fn change_set_text(out: &mut String, item: &EnvironmentChangeSet) {
+    let result = match &item.result {
+        Err(failure) => {
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} | {} |",
-                markdown_cell(&change.action),
-                markdown_cell(&change.logical_id),
-                markdown_cell(&change.resource_type),
-                change.replacement.as_deref().unwrap_or(""),
-                details.join("<br>")
+                "  change set: FAILED: {}",
+                first_line(&failure.message)
+            );
+            return;
+        }
+        Ok(result) => result,
+    };
+    let (add, modify, remove, replacement, conditional) = result.counts();
+    let Some(set) = &result.change_set else {
+        let _ = writeln!(
+            out,
+            "  change set: no changes to stack {} (template sha256 {})",
+            item.stack, item.sha256
+        );
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "  change set {} ({}): {add} to add, {modify} to modify, {remove} to remove, {replacement} replaced, {conditional} maybe replaced",
+        result.change_set_name,
+        type_name(result.change_set_type)
+    );
+    for change in &set.changes {
+        let _ = writeln!(
+            out,
+            "    {} {} ({}){}",
+            change.action,
+            change.logical_id,
+            change.resource_type,
+            change
+                .replacement
+                .as_deref()
+                .map(|value| format!(" replacement={value}"))
+                .unwrap_or_default()
+        );
+        for detail in &change.details {
+            let _ = writeln!(
+                out,
+                "        {}.{}: {} -> {}{}",
+                detail.attribute,
+                detail.name,
+                detail.before.as_deref().unwrap_or("(none)"),
+                detail.after.as_deref().unwrap_or("(none)"),
+                detail
+                    .requires_recreation
+                    .as_deref()
+                    .map(|value| format!(" (recreation: {value})"))
+                    .unwrap_or_default()
             );
         }
-        let _ = writeln!(out, "\n</details>");
     }
-    out
+    for flag in &result.flags {
+        let _ = writeln!(
+            out,
+            "    STATEFUL: {} of {} ({}){}",
+            flag.what,
+            flag.logical_id,
+            flag.resource_type,
+            if flag.allowed {
+                ", allowed by deploy.allow_replacement"
+            } else {
+                "; apply will refuse unless deploy.allow_replacement lists it"
+            }
+        );
+    }
+}
+
+/// The change set in one Markdown table cell: its name and counts, or why there is none.
+pub fn change_set_cell(item: &EnvironmentChangeSet) -> String {
+    match &item.result {
+        Err(failure) => format!(
+            ":x: failed: {}",
+            markdown_cell(first_line(&failure.message))
+        ),
+        Ok(result) if result.change_set.is_none() => "no changes to the stack".to_owned(),
+        Ok(result) => {
+            let (add, modify, remove, replacement, conditional) = result.counts();
+            format!(
+                "`{}` ({}): {add} to add, {modify} to modify, {remove} to remove; {replacement} replaced, {conditional} maybe replaced",
+                markdown_cell(&result.change_set_name),
+                type_name(result.change_set_type)
+            )
+        }
+    }
+}
+
+/// The stateful resources a change set replaces or removes, for one Markdown table cell (empty when none).
+pub fn stateful_cell(item: &EnvironmentChangeSet) -> String {
+    let Ok(result) = &item.result else {
+        return String::new();
+    };
+    result
+        .flags
+        .iter()
+        .map(|flag| {
+            format!(
+                "{} {} of `{}` ({}){}",
+                if flag.allowed {
+                    ":warning:"
+                } else {
+                    ":no_entry:"
+                },
+                flag.what,
+                markdown_cell(&flag.logical_id),
+                markdown_cell(&flag.resource_type),
+                if flag.allowed {
+                    ", allowed by `deploy.allow_replacement`"
+                } else {
+                    ": apply refuses unless `deploy.allow_replacement` lists it"
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
+/// The change set's resource changes with their property details, folded in a `<details>` block.
+pub fn change_set_markdown(out: &mut String, item: &EnvironmentChangeSet) {
+    let Ok(result) = &item.result else { return };
+    let Some(set) = &result.change_set else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<details><summary>Change set: {} resource changes</summary>\n",
+        set.changes.len()
+    );
+    let _ = writeln!(
+        out,
+        "| Action | Logical ID | Type | Replacement | Properties |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for change in &set.changes {
+        let details: Vec<String> = change
+            .details
+            .iter()
+            .map(|detail| {
+                format!(
+                    "`{}`: `{}` → `{}`",
+                    markdown_cell(&detail.name),
+                    markdown_cell(detail.before.as_deref().unwrap_or("(none)")),
+                    markdown_cell(detail.after.as_deref().unwrap_or("(none)"))
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} |",
+            markdown_cell(&change.action),
+            markdown_cell(&change.logical_id),
+            markdown_cell(&change.resource_type),
+            change.replacement.as_deref().unwrap_or(""),
+            details.join("<br>")
+        );
+    }
+    let _ = writeln!(out, "\n</details>\n");
 }
 
 /// One streamed stack event, as a text line.

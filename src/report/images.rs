@@ -155,7 +155,23 @@ fn entry_json(index: usize, entry: &AllowlistEntry) -> Value {
     })
 }
 
-fn scan_json(scan: &EnvironmentScan, allowlist: &[AllowlistEntry]) -> Value {
+/// One vulnerability: image, ID, package, versions, severity, title and advisory URL.
+pub(crate) fn vulnerability_json(v: &crate::images::scan::Vulnerability) -> Value {
+    json!({
+        "image": v.image,
+        "cve": v.cve,
+        "package": v.package,
+        "installed_version": v.installed_version,
+        "fixed_version": fixed_version(&v.fixed),
+        "fix": fix_name(&v.fixed),
+        "severity": v.severity.as_str(),
+        "title": v.title,
+        "url": v.url,
+    })
+}
+
+/// The `scan` member of the wire format.
+pub(crate) fn scan_json(scan: &EnvironmentScan, allowlist: &[AllowlistEntry]) -> Value {
     let entries = |indexes: &[usize]| -> Vec<Value> {
         indexes
             .iter()
@@ -168,20 +184,10 @@ fn scan_json(scan: &EnvironmentScan, allowlist: &[AllowlistEntry]) -> Value {
         "blocking": scan.gate.blocking(),
         "dropped_unfixed": scan.gate.dropped_unfixed,
         "findings": scan.gate.findings.iter().map(|finding| {
-            let v = &finding.vulnerability;
-            json!({
-                "image": v.image,
-                "cve": v.cve,
-                "package": v.package,
-                "installed_version": v.installed_version,
-                "fixed_version": fixed_version(&v.fixed),
-                "fix": fix_name(&v.fixed),
-                "severity": v.severity.as_str(),
-                "title": v.title,
-                "url": v.url,
-                "blocking": finding.blocking,
-                "allowed_by": finding.allowed_by,
-            })
+            let mut entry = vulnerability_json(&finding.vulnerability);
+            entry["blocking"] = json!(finding.blocking);
+            entry["allowed_by"] = json!(finding.allowed_by);
+            entry
         }).collect::<Vec<_>>(),
         "expired_allowlist": entries(&scan.gate.expired),
         "stale_allowlist": entries(&scan.gate.stale),
@@ -207,7 +213,8 @@ fn status_cell(finding: &GatedFinding) -> String {
     }
 }
 
-fn scan_text(out: &mut String, scan: &EnvironmentScan, allowlist: &[AllowlistEntry]) {
+/// The gate's verdict, the findings table and the allowlist notes, indented text.
+pub(crate) fn scan_text(out: &mut String, scan: &EnvironmentScan, allowlist: &[AllowlistEntry]) {
     let gate = &scan.gate;
     let _ = writeln!(
         out,
@@ -345,8 +352,8 @@ pub fn sarif(report: &ImagesReport) -> String {
 }
 
 /// Markdown for the pull request: per environment, the gate's verdict, the findings by image and severity,
-/// expired and stale allowlist entries and unscanned images. New and fixed CVEs against the base branch are not
-/// shown (see docs/images.md).
+/// expired and stale allowlist entries and unscanned images. New and fixed vulnerabilities against the base
+/// branch are in `plan`'s report (`report::plan`), which knows the base.
 pub fn markdown(report: &ImagesReport) -> String {
     let mut out = String::from("## Container images\n\n");
     for item in &report.environments {
@@ -373,75 +380,92 @@ pub fn markdown(report: &ImagesReport) -> String {
             );
             continue;
         };
-        let allowlist = &item.environment.environment.images.allowlist;
-        let gate = &scan.gate;
-        let _ = writeln!(
-            out,
-            "**Vulnerability gate ({}): {}**: {} findings, {} blocking.\n",
-            mode_name(scan),
-            if gate.passed() { "passed" } else { "FAILED" },
-            gate.findings.len(),
-            gate.blocking()
+        scan_markdown(
+            &mut out,
+            scan,
+            &item.environment.environment.images.allowlist,
         );
-        if !gate.findings.is_empty() {
+    }
+    out
+}
+
+/// The gate's verdict, the findings by image and severity, and the allowlist and unscanned-image notes.
+pub fn scan_markdown(out: &mut String, scan: &EnvironmentScan, allowlist: &[AllowlistEntry]) {
+    let gate = &scan.gate;
+    let _ = writeln!(
+        out,
+        "**Vulnerability gate ({}): {}**: {} findings, {} blocking.\n",
+        mode_name(scan),
+        if gate.passed() { "passed" } else { "FAILED" },
+        gate.findings.len(),
+        gate.blocking()
+    );
+    if !gate.findings.is_empty() {
+        findings_table(out, by_image(scan));
+        out.push('\n');
+    }
+    for index in &gate.expired {
+        if let Some(entry) = allowlist.get(*index) {
             let _ = writeln!(
                 out,
-                "| Image | Severity | CVE | Package | Installed | Fixed in | Status |\n|---|---|---|---|---|---|---|"
-            );
-            for finding in by_image(scan) {
-                let v = &finding.vulnerability;
-                let cve = match &v.url {
-                    Some(url) if url.starts_with("https://") => {
-                        format!(
-                            "[{}]({})",
-                            markdown_cell(&v.cve),
-                            url.replace(')', "%29").replace(' ', "%20")
-                        )
-                    }
-                    _ => markdown_cell(&v.cve),
-                };
-                let _ = writeln!(
-                    out,
-                    "| `{}` | {} | {cve} | {} | {} | {} | {} |",
-                    markdown_cell(&v.image),
-                    v.severity.as_str(),
-                    markdown_cell(&v.package),
-                    markdown_cell(&v.installed_version),
-                    markdown_cell(&fix_cell(&v.fixed)),
-                    status_cell(finding)
-                );
-            }
-            out.push('\n');
-        }
-        for index in &gate.expired {
-            if let Some(entry) = allowlist.get(*index) {
-                let _ = writeln!(
-                    out,
-                    "> **Expired allowlist entry** `images.allowlist[{index}]` ({}) expired on {} (owner {}).\n",
-                    markdown_cell(&entry.cve),
-                    markdown_cell(&entry.expires),
-                    markdown_cell(&entry.owner)
-                );
-            }
-        }
-        for index in &gate.stale {
-            if let Some(entry) = allowlist.get(*index) {
-                let _ = writeln!(
-                    out,
-                    "> Stale allowlist entry `images.allowlist[{index}]` ({}) matches no finding.\n",
-                    markdown_cell(&entry.cve)
-                );
-            }
-        }
-        for image in &scan.unscanned {
-            let _ = writeln!(
-                out,
-                "> `{}` is not scanned: it is not in an ECR private registry.\n",
-                markdown_cell(image)
+                "> **Expired allowlist entry** `images.allowlist[{index}]` ({}) expired on {} (owner {}).\n",
+                markdown_cell(&entry.cve),
+                markdown_cell(&entry.expires),
+                markdown_cell(&entry.owner)
             );
         }
     }
-    out
+    for index in &gate.stale {
+        if let Some(entry) = allowlist.get(*index) {
+            let _ = writeln!(
+                out,
+                "> Stale allowlist entry `images.allowlist[{index}]` ({}) matches no finding.\n",
+                markdown_cell(&entry.cve)
+            );
+        }
+    }
+    for image in &scan.unscanned {
+        let _ = writeln!(
+            out,
+            "> `{}` is not scanned: it is not in an ECR private registry.\n",
+            markdown_cell(image)
+        );
+    }
+}
+
+/// Vulnerabilities as a Markdown table: image, severity, CVE (linked), package, installed and fixed versions,
+/// and whether the gate blocks or an allowlist entry accepts it.
+pub fn findings_table<'a>(out: &mut String, findings: impl IntoIterator<Item = &'a GatedFinding>) {
+    let _ = writeln!(
+        out,
+        "| Image | Severity | CVE | Package | Installed | Fixed in | Status |\n|---|---|---|---|---|---|---|"
+    );
+    for finding in findings {
+        let v = &finding.vulnerability;
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            markdown_cell(&v.image),
+            v.severity.as_str(),
+            cve_cell(v),
+            markdown_cell(&v.package),
+            markdown_cell(&v.installed_version),
+            markdown_cell(&fix_cell(&v.fixed)),
+            status_cell(finding)
+        );
+    }
+}
+
+/// A vulnerability ID, linked to its advisory when the scanner gives an https URL.
+pub fn cve_cell(v: &crate::images::scan::Vulnerability) -> String {
+    match &v.url {
+        Some(url) if url.starts_with("https://") => format!(
+            "[{}]({})",
+            markdown_cell(&v.cve),
+            url.replace(')', "%29").replace(' ', "%20")
+        ),
+        _ => markdown_cell(&v.cve),
+    }
 }
 
 /// Left-aligned columns, two spaces apart, indented by two.

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod deploy;
+pub mod diff;
 pub mod images;
 pub mod plan;
 

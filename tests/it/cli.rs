@@ -415,62 +415,6 @@ fn diff_of_a_new_environment_shows_everything_added() {
 }
 
 #[test]
-fn plan_offline_prints_the_pull_request_report() {
-    let repo = mini_repo();
-    write(
-        repo.path(),
-        "pipelines/mini.yaml",
-        &format!("{MINI_ENV}features:\n  analytics: true\n"),
-    );
-    commit_all(repo.path(), "second");
-    let output = run_in(repo.path(), &["plan", "--offline"]);
-    assert_eq!(
-        output.status.code(),
-        code(ExitStatus::Success),
-        "{}",
-        stderr(&output)
-    );
-    let text = stdout(&output);
-    assert!(
-        text.starts_with("## omrs-gitops plan (offline)\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("| mini | `mini` (us-east-1) | 2 | 1 | 0 | 0 |"),
-        "{text}"
-    );
-    assert!(
-        text.contains("<details><summary>1 to add, 0 to modify, 0 to remove</summary>"),
-        "{text}"
-    );
-    assert!(
-        text.contains("| + | `Resources.Queue` | AWS::SQS::Queue |"),
-        "{text}"
-    );
-}
-
-#[test]
-fn plan_offline_without_a_base_commit_still_reports() {
-    let output = run_in(mini_repo().path(), &["plan", "--offline"]);
-    assert_eq!(
-        output.status.code(),
-        code(ExitStatus::Success),
-        "{}",
-        stderr(&output)
-    );
-    assert!(
-        stdout(&output).contains("`HEAD~1` (not readable)"),
-        "{}",
-        stdout(&output)
-    );
-    assert!(
-        stdout(&output).contains("Every resource is shown as added"),
-        "{}",
-        stdout(&output)
-    );
-}
-
-#[test]
 fn plan_without_offline_and_without_artifact_bucket_says_what_to_do() {
     let output = run_in(
         mini_repo().path(),

@@ -12,6 +12,7 @@ mod injection;
 mod lambdas;
 mod moto;
 mod peers;
+mod plan;
 mod rules;
 mod scan;
 mod smithy_mocks;

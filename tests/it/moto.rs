@@ -2,73 +2,17 @@
 //! of the same template reports no changes, apply reaches CREATE_COMPLETE then UPDATE_COMPLETE, apply refuses a
 //! change set whose template differs from the commit's, and several environments plan in parallel.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use omrs_gitops::exit::ExitStatus;
 
-use crate::support::venv_tool;
+use crate::peers::{moto, Peer};
 
-/// A moto server on 127.0.0.1 and a free port, stopped on drop.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let mut child = Command::new(venv_tool("moto_server"))
-            .args(["-H", "127.0.0.1", "-p", "0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let mut reader = BufReader::new(stderr);
-        let mut port = None;
-        let mut line = String::new();
-        while port.is_none() {
-            line.clear();
-            assert!(
-                reader.read_line(&mut line).unwrap() > 0,
-                "moto_server exited before printing its port"
-            );
-            if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
-                port = rest
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect::<String>()
-                    .parse()
-                    .ok();
-            }
-        }
-        // Keep draining stderr so moto never blocks on a full pipe.
-        std::thread::spawn(move || for _ in reader.lines() {});
-        let port = port.unwrap();
-        // Readiness: poll until the socket answers.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "moto_server did not answer"
-            );
-            std::thread::yield_now();
-        }
-        Moto { child, port }
-    }
-
-    fn endpoint(&self) -> String {
-        // moto parses `127.0.0.1` in a TemplateURL as a bucket name; `localhost` works.
-        format!("http://localhost:{}", self.port)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// moto's endpoint as CloudFormation must see it: moto parses `127.0.0.1` in a TemplateURL as a bucket name;
+/// `localhost` works.
+fn endpoint(moto: &Peer) -> String {
+    format!("http://localhost:{}", moto.port)
 }
 
 const SET: &str = r#"{
@@ -89,13 +33,13 @@ fn environment(name: &str, min_capacity: u32) -> String {
     )
 }
 
-fn write(dir: &Path, path: &str, text: &str) {
+pub fn write(dir: &Path, path: &str, text: &str) {
     let full = dir.join(path);
     std::fs::create_dir_all(full.parent().unwrap()).unwrap();
     std::fs::write(full, text).unwrap();
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
         .args(args)
@@ -106,16 +50,16 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
-fn commit(dir: &Path, message: &str) -> String {
+pub fn commit(dir: &Path, message: &str) -> String {
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", message]);
     git(dir, &["rev-parse", "HEAD"])
 }
 
-fn run(dir: &Path, moto: &Moto, args: &[&str]) -> Output {
+pub fn run(dir: &Path, moto: &Peer, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_omrs-gitops"))
         .args(args)
-        .args(["--aws-endpoint-url", &moto.endpoint()])
+        .args(["--aws-endpoint-url", &endpoint(moto)])
         .current_dir(dir)
         .env_remove("OMRS_GITOPS_ROOT")
         .env_remove("GITHUB_SHA")
@@ -129,7 +73,7 @@ fn run(dir: &Path, moto: &Moto, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn json_of(output: &Output) -> serde_json::Value {
+pub fn json_of(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
         panic!(
             "{error}: {}\n{}",
@@ -143,7 +87,7 @@ fn code(status: ExitStatus) -> Option<i32> {
     Some(i32::from(status.code()))
 }
 
-fn create_bucket(moto: &Moto) {
+pub fn create_bucket(moto: &Peer) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", moto.port)).unwrap();
     use std::io::{Read, Write};
     write!(
@@ -159,7 +103,7 @@ fn create_bucket(moto: &Moto) {
 
 #[test]
 fn plan_apply_and_replan_against_moto() {
-    let moto = Moto::start();
+    let moto = moto();
     create_bucket(&moto);
     let repo = tempfile::tempdir().unwrap();
     let dir = repo.path();
@@ -170,36 +114,59 @@ fn plan_apply_and_replan_against_moto() {
     git(dir, &["init", "-q", "-b", "main"]);
     let first = commit(dir, "first");
 
-    // Several environments in parallel: each gets a CREATE change set from an S3 TemplateURL.
+    // Several environments in parallel: each gets a CREATE change set from an S3 TemplateURL. The rule packs
+    // run alongside: the unencrypted topic and queue block the plan (exit 1), and the change sets still exist.
     let output = run(dir, &moto, &["plan", "--format", "json"]);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), code(ExitStatus::Success), "{stderr}");
+    assert_eq!(
+        output.status.code(),
+        code(ExitStatus::GateFailed),
+        "{stderr}"
+    );
     let plan = json_of(&output);
+    assert_eq!(plan["mode"], "online");
+    assert_eq!(plan["passed"], false);
     let environments = plan["environments"].as_array().unwrap();
     assert_eq!(environments.len(), 3);
     for item in environments {
-        assert_eq!(item["status"], "changes", "{item}");
+        assert_eq!(item["verdict"], "blocked", "{item}");
+        assert_eq!(item["compliance"]["passed"], false, "{item}");
+        assert!(
+            item["compliance"]["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|row| row["rule_id"] == "HIPAA.Security-SNSEncryptedKMS"),
+            "{item}"
+        );
+        // No base commit (HEAD~1 does not exist): everything is new.
+        assert_eq!(item["diff"]["counts"]["added"], 4, "{item}");
+        assert_eq!(item["change_set"]["status"], "changes", "{item}");
         assert_eq!(item["change_set"]["type"], "CREATE");
         let url = item["change_set"]["template_url"].as_str().unwrap();
         assert!(
             url.starts_with(&format!(
                 "{}/artifacts/{}/",
-                moto.endpoint(),
+                endpoint(&moto),
                 item["stack"].as_str().unwrap()
             )),
             "{url}"
         );
         assert!(url.ends_with(&format!(
             "{}.template.json",
-            item["sha256"].as_str().unwrap()
+            item["template"]["sha256"].as_str().unwrap()
         )));
-        assert_eq!(item["counts"]["add"], 3, "{item}");
+        assert_eq!(item["change_set"]["counts"]["add"], 3, "{item}");
         let name = item["change_set"]["name"].as_str().unwrap();
         assert!(name.starts_with(&format!("omrs-{first}-")), "{name}");
     }
     // The NoEcho value never reaches any output format.
     for format in ["text", "markdown", "json"] {
-        let output = run(dir, &moto, &["plan", "alpha", "--format", format]);
+        let output = run(
+            dir,
+            &moto,
+            &["plan", "alpha", "--pack", "openmrs", "--format", format],
+        );
         let all = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -215,21 +182,44 @@ fn plan_apply_and_replan_against_moto() {
     assert_eq!(json_of(&output)["status"], "CREATE_COMPLETE");
     assert!(!stderr.contains("s3cr3t-Value-77"));
 
-    // The same template again: no changes.
-    let output = run(dir, &moto, &["plan", "alpha", "--format", "json"]);
+    // The same template again: no changes. (Only the OpenMRS pack from here: it has nothing to say about a
+    // topic and a queue, so the plan passes.)
+    let output = run(
+        dir,
+        &moto,
+        &["plan", "alpha", "--pack", "openmrs", "--format", "json"],
+    );
     assert_eq!(output.status.code(), code(ExitStatus::Success));
-    assert_eq!(json_of(&output)["environments"][0]["status"], "no_changes");
+    let plan = json_of(&output);
+    assert_eq!(
+        plan["environments"][0]["change_set"]["status"],
+        "no_changes"
+    );
+    assert_eq!(plan["environments"][0]["verdict"], "no_changes");
 
     // A change, committed: UPDATE change set, applied.
     write(dir, "pipelines/alpha.yaml", &environment("alpha", 3));
     let second = commit(dir, "second");
-    let output = run(dir, &moto, &["plan", "alpha", "--format", "json"]);
+    let output = run(
+        dir,
+        &moto,
+        &["plan", "alpha", "--pack", "openmrs", "--format", "json"],
+    );
     let plan = json_of(&output);
     assert_eq!(
         plan["environments"][0]["change_set"]["type"], "UPDATE",
         "{plan}"
     );
-    assert_eq!(plan["environments"][0]["counts"]["modify"], 1, "{plan}");
+    assert_eq!(
+        plan["environments"][0]["change_set"]["counts"]["modify"], 1,
+        "{plan}"
+    );
+    assert_eq!(plan["environments"][0]["verdict"], "ready", "{plan}");
+    // Compared with the previous commit: the queue's delay changed.
+    assert_eq!(
+        plan["environments"][0]["diff"]["counts"]["modified"], 1,
+        "{plan}"
+    );
     let output = run(
         dir,
         &moto,
@@ -250,7 +240,9 @@ fn plan_apply_and_replan_against_moto() {
     let output = run(
         dir,
         &moto,
-        &["plan", "alpha", "--commit", &third, "--format", "json"],
+        &[
+            "plan", "alpha", "--pack", "openmrs", "--commit", &third, "--format", "json",
+        ],
     );
     assert_eq!(output.status.code(), code(ExitStatus::Success));
     let output = run(dir, &moto, &["apply", "alpha", "--commit", &third]);
@@ -265,7 +257,7 @@ fn plan_apply_and_replan_against_moto() {
 
 #[test]
 fn plan_without_artifact_bucket_is_bad_input_and_other_environments_still_plan() {
-    let moto = Moto::start();
+    let moto = moto();
     create_bucket(&moto);
     let repo = tempfile::tempdir().unwrap();
     let dir = repo.path();
@@ -283,9 +275,14 @@ fn plan_without_artifact_bucket_is_bad_input_and_other_environments_still_plan()
     );
     assert_eq!(output.status.code(), code(ExitStatus::BadInput));
     let plan = json_of(&output);
-    assert_eq!(plan["environments"][0]["status"], "changes");
-    assert_eq!(plan["environments"][1]["status"], "failed");
-    assert!(plan["environments"][1]["error"]
+    assert_eq!(plan["environments"][0]["change_set"]["status"], "changes");
+    assert_eq!(plan["environments"][1]["change_set"]["status"], "failed");
+    assert_eq!(plan["environments"][1]["verdict"], "failed");
+    assert!(plan["environments"][1]["change_set"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("deploy.artifact_bucket"));
+    assert!(plan["environments"][1]["errors"][0]
         .as_str()
         .unwrap()
         .contains("deploy.artifact_bucket"));
