@@ -140,11 +140,16 @@ pub fn push_blob(registry: &str, repository: &str, bytes: &[u8]) -> String {
 
 /// A one-layer Docker image manifest pushed under `tag`; returns the manifest bytes and their digest.
 pub fn push_image(registry: &str, repository: &str, tag: &str) -> (Vec<u8>, String) {
+    push_build(registry, repository, tag, "")
+}
+
+/// `push_image` of another build: a different `build` gives a different layer, manifest and digest.
+pub fn push_build(registry: &str, repository: &str, tag: &str, build: &str) -> (Vec<u8>, String) {
     let config = format!(
         r#"{{"architecture":"amd64","os":"linux","config":{{}},"rootfs":{{"type":"layers","diff_ids":[]}},"repo":"{repository}"}}"#
     );
     let config_digest = push_blob(registry, repository, config.as_bytes());
-    let layer = format!("layer of {repository}");
+    let layer = format!("layer of {repository}{build}");
     let layer_digest = push_blob(registry, repository, layer.as_bytes());
     let manifest = format!(
         r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":{},"digest":"{config_digest}"}},"layers":[{{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":{},"digest":"{layer_digest}"}}]}}"#,

@@ -24,7 +24,7 @@ pub const FRAGMENT: &str = r#"{
     "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": {{ env.service.min_capacity }}, }},
     {% endif %}
     "Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [
-      {"Name": "backend", "Image": {{ images.backend }}},
+      {"Name": "backend", "Image": {{ images.backend }}, "Memory": 512},
     ]}},
   },
 }
@@ -253,4 +253,205 @@ fn unsupported_formats_and_bad_input_exit_2_before_anything_else() {
     assert_eq!(status, code(ExitStatus::BadInput));
     assert!(out.is_empty());
     assert!(err.contains("pipelines/alpha.yaml:"), "{err}");
+}
+
+mod online {
+    //! `plan` against moto (CloudFormation, S3, ECR) and Debian's docker-registry: digests of the head and the
+    //! base, the pinned template planned as a change set, vulnerabilities new and fixed, the vulnerability gate
+    //! in the exit code; then `apply` of the pinned change set after the tag moved.
+
+    use omrs_gitops::exit::ExitStatus;
+    use omrs_gitops::images::aws::Aws;
+    use serde_json::{json, Value};
+
+    use super::{code, environment, FRAGMENT};
+    use crate::moto::{commit, create_bucket, git, json_of, run, write};
+    use crate::peers::{moto, moto_settings, push_build, registry};
+    use crate::scan::{basic_finding, ecr_result, post, start_scan, ECR_HOST};
+
+    const REPOSITORY: &str = "openmrs/backend";
+
+    /// Pushes a build of the backend under `tag` to the registry and to moto's ECR; returns its digest.
+    fn publish(registry: &str, aws: &Aws, tag: &str, build: &str) -> String {
+        let (manifest, digest) = push_build(registry, REPOSITORY, tag, build);
+        let ecr = aws.ecr("us-east-1");
+        aws.block_on(
+            ecr.put_image()
+                .repository_name(REPOSITORY)
+                .image_manifest(String::from_utf8(manifest).unwrap())
+                .image_tag(tag)
+                .image_digest(&digest)
+                .send(),
+        )
+        .unwrap();
+        digest
+    }
+
+    fn cves(list: &Value) -> Vec<&str> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["cve"].as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn pinned_digests_vulnerabilities_new_and_fixed_and_apply_of_what_was_reviewed() {
+        let registry = registry();
+        let moto = moto();
+        create_bucket(&moto);
+        let aws = Aws::new(moto_settings(&moto)).unwrap();
+        aws.block_on(
+            aws.ecr("us-east-1")
+                .create_repository()
+                .repository_name(REPOSITORY)
+                .send(),
+        )
+        .unwrap();
+        let old = publish(&registry.url, &aws, "3.1.0", "old");
+        let new = publish(&registry.url, &aws, "3.2.0", "new");
+        assert_ne!(old, new);
+        start_scan(&aws, REPOSITORY, &old);
+        start_scan(&aws, REPOSITORY, &new);
+        post(
+            &moto,
+            "/moto-api/static/ecr/scan-finding-results",
+            &json!({"region": "us-east-1", "results": [
+                ecr_result(REPOSITORY, &old, "COMPLETE", json!([
+                    basic_finding("CVE-2024-1000", "openssl", "3.0.11", "HIGH"),
+                    basic_finding("CVE-2024-2000", "zlib", "1.2.13", "MEDIUM"),
+                ])),
+                ecr_result(REPOSITORY, &new, "COMPLETE", json!([
+                    basic_finding("CVE-2024-2000", "zlib", "1.2.13", "MEDIUM"),
+                    basic_finding("CVE-2024-3000", "curl", "8.4.0", "CRITICAL"),
+                ])),
+            ]}),
+        );
+        let images = format!(
+            "  backend: {ECR_HOST}/{REPOSITORY}\n  pin: true\n  scan: ecr-basic\n  scan_timeout_seconds: 30\n  fail_on: [CRITICAL]\nservice:\n  min_capacity: 1\n  max_capacity: 3\ndeploy:\n  artifact_bucket: artifacts\n"
+        );
+        let repo = tempfile::tempdir().unwrap();
+        let dir = repo.path();
+        write(dir, "templates/mini/main.json.j2", FRAGMENT);
+        write(
+            dir,
+            "pipelines/alpha.yaml",
+            &environment("alpha", "3.1.0", &images),
+        );
+        git(dir, &["init", "-q", "-b", "main"]);
+        commit(dir, "base");
+        write(
+            dir,
+            "pipelines/alpha.yaml",
+            &environment("alpha", "3.2.0", &images),
+        );
+        let head = commit(dir, "head");
+
+        let endpoint = format!("{ECR_HOST}={}", registry.url);
+        let plan_args = [
+            "plan",
+            "--pack",
+            "openmrs",
+            "--registry-endpoint",
+            endpoint.as_str(),
+            "--format",
+            "json",
+        ];
+        let output = run(dir, &moto, &plan_args);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        // The new image brings a critical vulnerability: the plan is blocked, the change set still exists.
+        assert_eq!(
+            output.status.code(),
+            code(ExitStatus::GateFailed),
+            "{stderr}"
+        );
+        let plan = json_of(&output);
+        let alpha = &plan["environments"][0];
+        assert_eq!(alpha["verdict"], "blocked", "{alpha}");
+        assert_eq!(alpha["compliance"]["passed"], true, "{alpha}");
+        let image = &alpha["images"]["items"][0];
+        assert_eq!(image["tag"], "3.2.0");
+        assert_eq!(image["digest"], new.as_str(), "{image}");
+        assert_eq!(image["base"]["digest"], old.as_str(), "{image}");
+        assert_eq!(image["change"], "changed");
+        assert_eq!(alpha["template"]["pinned"], true);
+        let vulnerabilities = &alpha["images"]["vulnerabilities"];
+        assert_eq!(cves(&vulnerabilities["new"]), ["CVE-2024-3000"], "{alpha}");
+        assert_eq!(
+            cves(&vulnerabilities["fixed"]),
+            ["CVE-2024-1000"],
+            "{alpha}"
+        );
+        assert_eq!(alpha["images"]["scan"]["passed"], false);
+        assert_eq!(alpha["images"]["scan"]["blocking"], 1);
+        // The template diff compares pinned with pinned: the digest changed in the task definition.
+        let diff = alpha["diff"]["changes"].to_string();
+        assert!(diff.contains(&format!("{REPOSITORY}@{old}")), "{diff}");
+        assert!(diff.contains(&format!("{REPOSITORY}@{new}")), "{diff}");
+        // The change set was created from the pinned template, uploaded under its hash.
+        let change_set = &alpha["change_set"];
+        assert_eq!(change_set["status"], "changes", "{change_set}");
+        let sha256 = alpha["template"]["sha256"].as_str().unwrap();
+        assert!(change_set["name"].as_str().unwrap().ends_with(sha256));
+        let uploaded = aws.block_on(async {
+            let config = aws_sdk_s3::Config::builder()
+                .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+                .region(aws_sdk_s3::config::Region::new("us-east-1"))
+                .endpoint_url(&moto.url)
+                .force_path_style(true)
+                .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                    "testing", "testing", None, None, "test",
+                ))
+                .build();
+            let object = aws_sdk_s3::Client::from_conf(config)
+                .get_object()
+                .bucket("artifacts")
+                .key(format!("alpha/{sha256}.template.json"))
+                .send()
+                .await
+                .unwrap();
+            object.body.collect().await.unwrap().into_bytes()
+        });
+        let uploaded = String::from_utf8_lossy(&uploaded);
+        assert!(
+            uploaded.contains(&format!("{ECR_HOST}/{REPOSITORY}@{new}")),
+            "{uploaded}"
+        );
+
+        let output = run(
+            dir,
+            &moto,
+            &[
+                "plan",
+                "--pack",
+                "openmrs",
+                "--registry-endpoint",
+                endpoint.as_str(),
+            ],
+        );
+        let markdown = String::from_utf8_lossy(&output.stdout).into_owned();
+        for needle in [
+            "Vulnerabilities new in this change:",
+            "Vulnerabilities fixed by this change:",
+            "[CVE-2024-3000](https://nvd.nist.gov/vuln/detail/CVE-2024-3000)",
+            "**changed**",
+            &format!("`{}`", &new[..19]),
+        ] {
+            assert!(markdown.contains(needle), "{needle} missing:\n{markdown}");
+        }
+
+        // The tag moves after the review. Apply does not ask the registry: it reads the reviewed digests back
+        // from the planned template and applies exactly that.
+        publish(&registry.url, &aws, "3.2.0", "moved");
+        let output = run(
+            dir,
+            &moto,
+            &["apply", "alpha", "--commit", &head, "--format", "json"],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), code(ExitStatus::Success), "{stderr}");
+        let applied = json_of(&output);
+        assert_eq!(applied["status"], "CREATE_COMPLETE", "{applied}");
+        assert_eq!(applied["sha256"], sha256, "{applied}");
+    }
 }

@@ -13,7 +13,7 @@ use omrs_gitops::images::scan::{FindingsPage, InspectorApi};
 use crate::images::mini_root;
 use crate::peers::{moto, moto_settings, push_image, registry, Peer};
 
-const ECR_HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+pub const ECR_HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const TODAY: &str = "2026-01-15";
 
 fn code(status: ExitStatus) -> Option<i32> {
@@ -47,7 +47,7 @@ fn images_everywhere(registry: &Peer, aws: &Aws) -> Images {
     Images { digests }
 }
 
-fn start_scan(aws: &Aws, repository: &str, digest: &str) {
+pub fn start_scan(aws: &Aws, repository: &str, digest: &str) {
     let ecr = aws.ecr("us-east-1");
     aws.block_on(
         ecr.start_image_scan()
@@ -62,7 +62,7 @@ fn start_scan(aws: &Aws, repository: &str, digest: &str) {
     .unwrap();
 }
 
-fn post(moto: &Peer, path: &str, body: &Value) {
+pub fn post(moto: &Peer, path: &str, body: &Value) {
     let response = ureq::agent()
         .post(format!("{}{path}", moto.url))
         .header("Content-Type", "application/json")
@@ -106,7 +106,7 @@ fn run(
     )
 }
 
-fn ecr_result(repository: &str, digest: &str, status: &str, findings: Value) -> Value {
+pub fn ecr_result(repository: &str, digest: &str, status: &str, findings: Value) -> Value {
     json!({
         "registryId": "123456789012",
         "repositoryName": repository,
@@ -116,7 +116,7 @@ fn ecr_result(repository: &str, digest: &str, status: &str, findings: Value) -> 
     })
 }
 
-fn basic_finding(cve: &str, package: &str, version: &str, severity: &str) -> Value {
+pub fn basic_finding(cve: &str, package: &str, version: &str, severity: &str) -> Value {
     json!({
         "name": cve,
         "uri": format!("https://nvd.nist.gov/vuln/detail/{cve}"),
