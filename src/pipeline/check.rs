@@ -132,13 +132,18 @@ pub fn check_rendered(
     .map_err(|error| Failure::bad_input(error.to_string()))?;
     let stack = &environment.environment.stack;
     let known = known_values(&template, Some(&stack.region), Some(&stack.account));
+    let definitions = crate::render::definitions(set);
     let locate = |logical_id: &str| {
-        crate::render::locate(set, logical_id)
-            .map(|(file, line)| Location { file, line })
-            .unwrap_or_else(|| Location {
+        definitions.get(logical_id).map_or_else(
+            || Location {
                 file: environment.path.clone(),
                 line: 1,
-            })
+            },
+            |(file, line)| Location {
+                file: file.clone(),
+                line: *line,
+            },
+        )
     };
     run(
         &environment.name,

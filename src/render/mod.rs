@@ -190,18 +190,26 @@ pub fn render_pinned(
     })
 }
 
-/// The template file and 1-based line that define `logical_id` (a line starting with `"<logical_id>":`), so
-/// findings on a rendered template can point at the source a reviewer edits.
-pub fn locate(set: &TemplateSet, logical_id: &str) -> Option<(String, usize)> {
-    let needle = format!("\"{logical_id}\":");
-    set.files
-        .iter()
-        .filter(|(path, _)| is_fragment(path))
-        .find_map(|(path, text)| {
-            text.lines()
-                .position(|line| line.trim_start().starts_with(&needle))
-                .map(|index| (set.display_path(path), index + 1))
-        })
+/// Where each key is first defined in the set's fragments: the template file and 1-based line of the first line
+/// starting with `"<key>":`, in file order. Built once per check so that findings on a rendered template point at
+/// the source a reviewer edits without scanning the files for every finding.
+pub fn definitions(set: &TemplateSet) -> BTreeMap<String, (String, usize)> {
+    let mut found: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for (path, text) in set.files.iter().filter(|(path, _)| is_fragment(path)) {
+        let shown = set.display_path(path);
+        for (index, line) in text.lines().enumerate() {
+            let Some(rest) = line.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some((key, _)) = rest.split_once("\":") else {
+                continue;
+            };
+            if !key.contains('"') && !found.contains_key(key) {
+                found.insert(key.to_owned(), (shown.clone(), index + 1));
+            }
+        }
+    }
+    found
 }
 
 /// Lower-case hex SHA-256.
