@@ -459,3 +459,206 @@ fn environment_reference_is_current_and_documents_every_field() {
         }
     }
 }
+
+/// `changed --base REF` in a repository with two environments on the mini template set: the names it prints (text)
+/// and its exit code.
+fn changed(dir: &Path, base: &str) -> (Vec<String>, std::process::Output) {
+    let output = run_in(dir, &["changed", "--base", base]);
+    let names = stdout(&output).lines().map(str::to_owned).collect();
+    (names, output)
+}
+
+/// Two environments (`mini`, `other`) on the mini template set, committed.
+fn two_environment_repo() -> tempfile::TempDir {
+    let repo = mini_repo();
+    write(
+        repo.path(),
+        "pipelines/other.yaml",
+        &MINI_ENV.replace("name: mini", "name: other"),
+    );
+    commit_all(repo.path(), "second environment");
+    repo
+}
+
+#[test]
+fn changed_lists_every_environment_when_the_template_changes() {
+    let repo = two_environment_repo();
+    write(
+        repo.path(),
+        "templates/mini/main.json.j2",
+        &MINI_FRAGMENT.replace("DisplayName", "TopicName"),
+    );
+    commit_all(repo.path(), "template change");
+    let (names, output) = changed(repo.path(), "HEAD~1");
+    assert_eq!(
+        output.status.code(),
+        code(ExitStatus::Success),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(names, ["mini", "other"]);
+}
+
+#[test]
+fn changed_lists_only_the_environment_whose_file_changed() {
+    let repo = two_environment_repo();
+    write(
+        repo.path(),
+        "pipelines/other.yaml",
+        &format!(
+            "{}features:\n  analytics: true\n",
+            MINI_ENV.replace("name: mini", "name: other")
+        ),
+    );
+    commit_all(repo.path(), "other gets analytics");
+    let (names, output) = changed(repo.path(), "HEAD~1");
+    assert_eq!(
+        output.status.code(),
+        code(ExitStatus::Success),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(names, ["other"]);
+    // The work tree is compared, not HEAD: an uncommitted edit of `mini` counts too.
+    write(
+        repo.path(),
+        "pipelines/mini.yaml",
+        &format!("{MINI_ENV}features:\n  analytics: true\n"),
+    );
+    assert_eq!(changed(repo.path(), "HEAD~1").0, ["mini", "other"]);
+}
+
+#[test]
+fn changed_lists_nothing_when_no_template_changes() {
+    let repo = two_environment_repo();
+    // An edit that renders the same template (a comment) is no change.
+    write(
+        repo.path(),
+        "pipelines/mini.yaml",
+        &format!("{MINI_ENV}# a comment changes no template\n"),
+    );
+    commit_all(repo.path(), "comment only");
+    let (names, output) = changed(repo.path(), "HEAD~1");
+    assert_eq!(
+        output.status.code(),
+        code(ExitStatus::Success),
+        "{}",
+        stderr(&output)
+    );
+    assert!(names.is_empty(), "{names:?}");
+    assert_eq!(stdout(&output), "");
+    let json: serde_json::Value = serde_json::from_slice(
+        &run_in(
+            repo.path(),
+            &["changed", "--base", "HEAD~1", "--format", "json"],
+        )
+        .stdout,
+    )
+    .unwrap_or_default();
+    assert_eq!(json["environments"], serde_json::json!([]));
+}
+
+#[test]
+fn changed_lists_a_new_environment() {
+    let repo = mini_repo();
+    write(
+        repo.path(),
+        "pipelines/second.yaml",
+        &MINI_ENV.replace("name: mini", "name: second"),
+    );
+    commit_all(repo.path(), "new environment");
+    assert_eq!(changed(repo.path(), "HEAD~1").0, ["second"]);
+}
+
+#[test]
+fn changed_lists_every_environment_with_a_warning_when_the_base_is_unreadable() {
+    let repo = two_environment_repo();
+    // A first push's `github.event.before`, and a force push's old head that is not in the clone.
+    for base in [
+        "0000000000000000000000000000000000000000",
+        "1234567890abcdef1234567890abcdef12345678",
+    ] {
+        let (names, output) = changed(repo.path(), base);
+        assert_eq!(
+            output.status.code(),
+            code(ExitStatus::Success),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(names, ["mini", "other"], "base {base}");
+        assert!(
+            stderr(&output).contains(&format!(
+                "cannot read `{base}` (git: cannot resolve `{base}`"
+            )) && stderr(&output).contains("every environment is listed as changed"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn changed_json_is_one_line_a_matrix_can_include() {
+    let repo = two_environment_repo();
+    write(
+        repo.path(),
+        "pipelines/other.yaml",
+        &format!(
+            "{}features:\n  analytics: true\n",
+            MINI_ENV
+                .replace("name: mini", "name: other")
+                .replace("us-east-1", "eu-west-1")
+        ),
+    );
+    let output = run_in(
+        repo.path(),
+        &["changed", "--base", "HEAD", "--format", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        code(ExitStatus::Success),
+        "{}",
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let head = git(repo.path(), &["rev-parse", "HEAD"]);
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["base"]["reference"], "HEAD");
+    assert_eq!(json["base"]["commit"], head.trim());
+    assert_eq!(json["base"]["problem"], serde_json::Value::Null);
+    let environments = json["environments"].as_array().cloned().unwrap_or_default();
+    assert_eq!(environments.len(), 1, "{text}");
+    let other = &environments[0];
+    assert_eq!(other["environment"], "other");
+    assert_eq!(other["path"], "pipelines/other.yaml");
+    assert_eq!(other["stack"], "other");
+    assert_eq!(other["region"], "eu-west-1");
+    assert_ne!(other["sha256"], other["base_sha256"]);
+    assert!(other["base_sha256"].is_string(), "{text}");
+}
+
+#[test]
+fn changed_with_bad_input_exits_2() {
+    let repo = two_environment_repo();
+    write(repo.path(), "pipelines/zbad.yaml", "stack: {}\n");
+    let output = run_in(repo.path(), &["changed", "--base", "HEAD"]);
+    assert_eq!(output.status.code(), code(ExitStatus::BadInput));
+    assert_eq!(stdout(&output), "");
+    assert!(
+        stderr(&output).contains("pipelines/zbad.yaml"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run_in(
+        two_environment_repo().path(),
+        &["changed", "--base", "HEAD", "--format", "markdown"],
+    );
+    assert_eq!(output.status.code(), code(ExitStatus::BadInput));
+    assert!(
+        stderr(&output)
+            .contains("`changed` cannot write `--format markdown`; use one of: text, json"),
+        "{}",
+        stderr(&output)
+    );
+}
