@@ -552,6 +552,8 @@ const SDK_OPERATIONS: &[(&str, &str, &[&str])] = &[
     ),
     ("describe_stack_resource_drifts", "cloudformation", &[DRIFT]),
     ("put_object", "s3", &[PLAN]),
+    // `apply` reads the planned template back to find the digests an `images.pin` environment was planned with.
+    ("get_object", "s3", &[APPLY]),
     ("get_authorization_token", "ecr", &[PLAN]),
     ("describe_image_scan_findings", "ecr", &[PLAN]),
     ("start_image_scan", "ecr", &[PLAN]),
