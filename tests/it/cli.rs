@@ -460,12 +460,16 @@ fn environment_reference_is_current_and_documents_every_field() {
     }
 }
 
-/// `changed --base REF` in a repository with two environments on the mini template set: the names it prints (text)
-/// and its exit code.
-fn changed(dir: &Path, base: &str) -> (Vec<String>, std::process::Output) {
-    let output = run_in(dir, &["changed", "--base", base]);
-    let names = stdout(&output).lines().map(str::to_owned).collect();
-    (names, output)
+/// Runs `changed --base REF --format FORMAT` in `dir`, asserts that it succeeds, and returns stdout and stderr.
+fn changed(dir: &Path, base: &str, format: &str) -> (String, String) {
+    let output = run_in(dir, &["changed", "--base", base, "--format", format]);
+    assert_eq!(
+        output.status.code(),
+        code(ExitStatus::Success),
+        "{}",
+        stderr(&output)
+    );
+    (stdout(&output), stderr(&output))
 }
 
 /// Two environments (`mini`, `other`) on the mini template set, committed.
@@ -480,94 +484,60 @@ fn two_environment_repo() -> tempfile::TempDir {
     repo
 }
 
+/// Commits `files` on top of the two-environment repository and checks the names `changed --base HEAD~1` prints.
+fn check_changed(files: &[(&str, &str)], expected: &[&str]) -> tempfile::TempDir {
+    let repo = two_environment_repo();
+    for (path, text) in files {
+        write(repo.path(), path, text);
+    }
+    commit_all(repo.path(), "change");
+    let (names, _) = changed(repo.path(), "HEAD~1", "text");
+    assert_eq!(names.lines().collect::<Vec<_>>(), expected, "{files:?}");
+    repo
+}
+
 #[test]
 fn changed_lists_every_environment_when_the_template_changes() {
-    let repo = two_environment_repo();
-    write(
-        repo.path(),
-        "templates/mini/main.json.j2",
-        &MINI_FRAGMENT.replace("DisplayName", "TopicName"),
+    check_changed(
+        &[(
+            "templates/mini/main.json.j2",
+            &MINI_FRAGMENT.replace("DisplayName", "TopicName"),
+        )],
+        &["mini", "other"],
     );
-    commit_all(repo.path(), "template change");
-    let (names, output) = changed(repo.path(), "HEAD~1");
-    assert_eq!(
-        output.status.code(),
-        code(ExitStatus::Success),
-        "{}",
-        stderr(&output)
-    );
-    assert_eq!(names, ["mini", "other"]);
 }
 
 #[test]
 fn changed_lists_only_the_environment_whose_file_changed() {
-    let repo = two_environment_repo();
-    write(
-        repo.path(),
-        "pipelines/other.yaml",
-        &format!(
-            "{}features:\n  analytics: true\n",
-            MINI_ENV.replace("name: mini", "name: other")
-        ),
+    let analytics = "features:\n  analytics: true\n";
+    let other = format!(
+        "{}{analytics}",
+        MINI_ENV.replace("name: mini", "name: other")
     );
-    commit_all(repo.path(), "other gets analytics");
-    let (names, output) = changed(repo.path(), "HEAD~1");
-    assert_eq!(
-        output.status.code(),
-        code(ExitStatus::Success),
-        "{}",
-        stderr(&output)
-    );
-    assert_eq!(names, ["other"]);
+    let repo = check_changed(&[("pipelines/other.yaml", &other)], &["other"]);
     // The work tree is compared, not HEAD: an uncommitted edit of `mini` counts too.
     write(
         repo.path(),
         "pipelines/mini.yaml",
-        &format!("{MINI_ENV}features:\n  analytics: true\n"),
+        &format!("{MINI_ENV}{analytics}"),
     );
-    assert_eq!(changed(repo.path(), "HEAD~1").0, ["mini", "other"]);
+    assert_eq!(changed(repo.path(), "HEAD~1", "text").0, "mini\nother\n");
 }
 
 #[test]
 fn changed_lists_nothing_when_no_template_changes() {
-    let repo = two_environment_repo();
     // An edit that renders the same template (a comment) is no change.
-    write(
-        repo.path(),
-        "pipelines/mini.yaml",
-        &format!("{MINI_ENV}# a comment changes no template\n"),
-    );
-    commit_all(repo.path(), "comment only");
-    let (names, output) = changed(repo.path(), "HEAD~1");
-    assert_eq!(
-        output.status.code(),
-        code(ExitStatus::Success),
-        "{}",
-        stderr(&output)
-    );
-    assert!(names.is_empty(), "{names:?}");
-    assert_eq!(stdout(&output), "");
-    let json: serde_json::Value = serde_json::from_slice(
-        &run_in(
-            repo.path(),
-            &["changed", "--base", "HEAD~1", "--format", "json"],
-        )
-        .stdout,
-    )
-    .unwrap_or_default();
+    let comment = format!("{MINI_ENV}# a comment changes no template\n");
+    let repo = check_changed(&[("pipelines/mini.yaml", &comment)], &[]);
+    let (json, _) = changed(repo.path(), "HEAD~1", "json");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
     assert_eq!(json["environments"], serde_json::json!([]));
 }
 
 #[test]
 fn changed_lists_a_new_environment() {
-    let repo = mini_repo();
-    write(
-        repo.path(),
-        "pipelines/second.yaml",
-        &MINI_ENV.replace("name: mini", "name: second"),
-    );
-    commit_all(repo.path(), "new environment");
-    assert_eq!(changed(repo.path(), "HEAD~1").0, ["second"]);
+    let second = MINI_ENV.replace("name: mini", "name: second");
+    check_changed(&[("pipelines/second.yaml", &second)], &["second"]);
 }
 
 #[test]
@@ -578,20 +548,13 @@ fn changed_lists_every_environment_with_a_warning_when_the_base_is_unreadable() 
         "0000000000000000000000000000000000000000",
         "1234567890abcdef1234567890abcdef12345678",
     ] {
-        let (names, output) = changed(repo.path(), base);
-        assert_eq!(
-            output.status.code(),
-            code(ExitStatus::Success),
-            "{}",
-            stderr(&output)
-        );
-        assert_eq!(names, ["mini", "other"], "base {base}");
+        let (names, warning) = changed(repo.path(), base, "text");
+        assert_eq!(names, "mini\nother\n", "base {base}");
         assert!(
-            stderr(&output).contains(&format!(
+            warning.contains(&format!(
                 "cannot read `{base}` (git: cannot resolve `{base}`"
-            )) && stderr(&output).contains("every environment is listed as changed"),
-            "{}",
-            stderr(&output)
+            )) && warning.contains("every environment is listed as changed"),
+            "{warning}"
         );
     }
 }
@@ -609,17 +572,7 @@ fn changed_json_is_one_line_a_matrix_can_include() {
                 .replace("us-east-1", "eu-west-1")
         ),
     );
-    let output = run_in(
-        repo.path(),
-        &["changed", "--base", "HEAD", "--format", "json"],
-    );
-    assert_eq!(
-        output.status.code(),
-        code(ExitStatus::Success),
-        "{}",
-        stderr(&output)
-    );
-    let text = stdout(&output);
+    let (text, _) = changed(repo.path(), "HEAD", "json");
     assert_eq!(text.lines().count(), 1, "{text}");
     let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let head = git(repo.path(), &["rev-parse", "HEAD"]);
