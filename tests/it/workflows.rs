@@ -126,7 +126,7 @@ fn both_validators_reject_a_broken_workflow() {
         "{}",
         text(&schema.stderr)
     );
-    let lint = actionlint(&[broken.clone()]);
+    let lint = actionlint(std::slice::from_ref(&broken));
     assert_eq!(lint.status.code(), Some(1), "{}", text(&lint.stderr));
     let report = text(&lint.stdout);
     assert!(
