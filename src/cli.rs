@@ -75,6 +75,13 @@ pub enum Command {
     /// Structural diff of rendered templates between a git reference and the work tree, by logical ID and
     /// property path. Reads the reference from the object database; the work tree is not touched.
     Diff(DiffArgs),
+    /// The environments a change touches: those whose rendered template differs from the one rendered at
+    /// `--base`, or that do not exist there. A workflow plans and applies only these.
+    ///
+    /// When `--base` cannot be read (a first push, a force push, a shallow clone), every environment is listed
+    /// and a warning on stderr says why. Text: one name per line. JSON: one line (fit for `$GITHUB_OUTPUT`),
+    /// `{"version":1,"base":{...},"environments":[{"environment":"dev",...}]}`; see docs/ci.md.
+    Changed(ChangedArgs),
     /// Everything a reviewer needs, per environment, compared with `--base` (default `HEAD~1`).
     ///
     /// `--offline` (no network, no credentials): validate, render, check with the rule packs (findings new and
@@ -140,6 +147,16 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub envs: EnvArgs,
     /// Git reference to compare against: a branch, tag, SHA or expression such as `HEAD~1` or `origin/main`.
+    #[arg(long, value_name = "REF")]
+    pub base: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ChangedArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// Git reference the work tree is compared with: `origin/main` on a pull request, the previous commit
+    /// (`github.event.before`) on a push.
     #[arg(long, value_name = "REF")]
     pub base: String,
 }

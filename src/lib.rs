@@ -54,6 +54,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Failure> {
         Command::Validate(args) => commands::validate::run(&source, args, out),
         Command::Render(args) => commands::render::run(&source, args, out),
         Command::Diff(args) => commands::diff::run(&source, root, args, out),
+        Command::Changed(args) => commands::changed::run(&source, root, args, out),
         Command::Plan(args) => commands::plan::run(&source, root, &cli.global, args, out),
         Command::Check(args) => commands::check::run(&source, args, out),
         Command::Images(args) => commands::images::run(&source, &cli.global, args, out),

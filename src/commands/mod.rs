@@ -2,6 +2,7 @@
 //! holds logic of its own beyond that.
 
 pub mod apply;
+pub mod changed;
 pub mod check;
 pub mod diff;
 pub mod drift;

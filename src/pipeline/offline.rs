@@ -26,6 +26,17 @@ pub struct EnvironmentPlan {
     pub diff: TemplateDiff,
 }
 
+impl EnvironmentPlan {
+    /// True when the work tree's template is not byte-identical to the base's, or the base has none (a new
+    /// environment, an unreadable base, a base that does not render): what `changed` lists.
+    pub fn differs_from_base(&self) -> bool {
+        match &self.base {
+            BaseTemplate::Rendered { sha256 } => *sha256 != self.rendered.sha256,
+            BaseTemplate::Missing { .. } => true,
+        }
+    }
+}
+
 /// The offline plan of every environment, with what it was compared with.
 #[derive(Debug, Clone)]
 pub struct OfflinePlan {

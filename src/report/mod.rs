@@ -2,6 +2,7 @@
 //! `Serialize` for output's sake; the writers build their own shapes so a core change cannot silently change
 //! `--format json`.
 
+pub mod changed;
 pub mod check;
 pub mod deploy;
 pub mod diff;

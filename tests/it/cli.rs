@@ -459,3 +459,159 @@ fn environment_reference_is_current_and_documents_every_field() {
         }
     }
 }
+
+/// Runs `changed --base REF --format FORMAT` in `dir`, asserts that it succeeds, and returns stdout and stderr.
+fn changed(dir: &Path, base: &str, format: &str) -> (String, String) {
+    let output = run_in(dir, &["changed", "--base", base, "--format", format]);
+    assert_eq!(
+        output.status.code(),
+        code(ExitStatus::Success),
+        "{}",
+        stderr(&output)
+    );
+    (stdout(&output), stderr(&output))
+}
+
+/// Two environments (`mini`, `other`) on the mini template set, committed.
+fn two_environment_repo() -> tempfile::TempDir {
+    let repo = mini_repo();
+    write(
+        repo.path(),
+        "pipelines/other.yaml",
+        &MINI_ENV.replace("name: mini", "name: other"),
+    );
+    commit_all(repo.path(), "second environment");
+    repo
+}
+
+/// Commits `files` on top of the two-environment repository and checks the names `changed --base HEAD~1` prints.
+fn check_changed(files: &[(&str, &str)], expected: &[&str]) -> tempfile::TempDir {
+    let repo = two_environment_repo();
+    for (path, text) in files {
+        write(repo.path(), path, text);
+    }
+    commit_all(repo.path(), "change");
+    let (names, _) = changed(repo.path(), "HEAD~1", "text");
+    assert_eq!(names.lines().collect::<Vec<_>>(), expected, "{files:?}");
+    repo
+}
+
+#[test]
+fn changed_lists_every_environment_when_the_template_changes() {
+    check_changed(
+        &[(
+            "templates/mini/main.json.j2",
+            &MINI_FRAGMENT.replace("DisplayName", "TopicName"),
+        )],
+        &["mini", "other"],
+    );
+}
+
+#[test]
+fn changed_lists_only_the_environment_whose_file_changed() {
+    let analytics = "features:\n  analytics: true\n";
+    let other = format!(
+        "{}{analytics}",
+        MINI_ENV.replace("name: mini", "name: other")
+    );
+    let repo = check_changed(&[("pipelines/other.yaml", &other)], &["other"]);
+    // The work tree is compared, not HEAD: an uncommitted edit of `mini` counts too.
+    write(
+        repo.path(),
+        "pipelines/mini.yaml",
+        &format!("{MINI_ENV}{analytics}"),
+    );
+    assert_eq!(changed(repo.path(), "HEAD~1", "text").0, "mini\nother\n");
+}
+
+#[test]
+fn changed_lists_nothing_when_no_template_changes() {
+    // An edit that renders the same template (a comment) is no change.
+    let comment = format!("{MINI_ENV}# a comment changes no template\n");
+    let repo = check_changed(&[("pipelines/mini.yaml", &comment)], &[]);
+    let (json, _) = changed(repo.path(), "HEAD~1", "json");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    assert_eq!(json["environments"], serde_json::json!([]));
+}
+
+#[test]
+fn changed_lists_a_new_environment() {
+    let second = MINI_ENV.replace("name: mini", "name: second");
+    check_changed(&[("pipelines/second.yaml", &second)], &["second"]);
+}
+
+#[test]
+fn changed_lists_every_environment_with_a_warning_when_the_base_is_unreadable() {
+    let repo = two_environment_repo();
+    // A first push's `github.event.before`, and a force push's old head that is not in the clone.
+    for base in [
+        "0000000000000000000000000000000000000000",
+        "1234567890abcdef1234567890abcdef12345678",
+    ] {
+        let (names, warning) = changed(repo.path(), base, "text");
+        assert_eq!(names, "mini\nother\n", "base {base}");
+        assert!(
+            warning.contains(&format!(
+                "cannot read `{base}` (git: cannot resolve `{base}`"
+            )) && warning.contains("every environment is listed as changed"),
+            "{warning}"
+        );
+    }
+}
+
+#[test]
+fn changed_json_is_one_line_a_matrix_can_include() {
+    let repo = two_environment_repo();
+    write(
+        repo.path(),
+        "pipelines/other.yaml",
+        &format!(
+            "{}features:\n  analytics: true\n",
+            MINI_ENV
+                .replace("name: mini", "name: other")
+                .replace("us-east-1", "eu-west-1")
+        ),
+    );
+    let (text, _) = changed(repo.path(), "HEAD", "json");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let head = git(repo.path(), &["rev-parse", "HEAD"]);
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["base"]["reference"], "HEAD");
+    assert_eq!(json["base"]["commit"], head.trim());
+    assert_eq!(json["base"]["problem"], serde_json::Value::Null);
+    let environments = json["environments"].as_array().cloned().unwrap_or_default();
+    assert_eq!(environments.len(), 1, "{text}");
+    let other = &environments[0];
+    assert_eq!(other["environment"], "other");
+    assert_eq!(other["path"], "pipelines/other.yaml");
+    assert_eq!(other["stack"], "other");
+    assert_eq!(other["region"], "eu-west-1");
+    assert_ne!(other["sha256"], other["base_sha256"]);
+    assert!(other["base_sha256"].is_string(), "{text}");
+}
+
+#[test]
+fn changed_with_bad_input_exits_2() {
+    let repo = two_environment_repo();
+    write(repo.path(), "pipelines/zbad.yaml", "stack: {}\n");
+    let output = run_in(repo.path(), &["changed", "--base", "HEAD"]);
+    assert_eq!(output.status.code(), code(ExitStatus::BadInput));
+    assert_eq!(stdout(&output), "");
+    assert!(
+        stderr(&output).contains("pipelines/zbad.yaml"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run_in(
+        two_environment_repo().path(),
+        &["changed", "--base", "HEAD", "--format", "markdown"],
+    );
+    assert_eq!(output.status.code(), code(ExitStatus::BadInput));
+    assert!(
+        stderr(&output)
+            .contains("`changed` cannot write `--format markdown`; use one of: text, json"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -18,3 +18,4 @@ mod scan;
 mod smithy_mocks;
 mod support;
 mod toggles;
+mod workflows;
