@@ -63,6 +63,8 @@ pub struct ChangeSetRequest {
     pub change_set_type: ChangeSetType,
     pub capabilities: Vec<String>,
     pub tags: BTreeMap<String, String>,
+    /// The stack's service role (`RoleARN`), when the environment names one.
+    pub role_arn: Option<String>,
 }
 
 /// One property-level change of a resource (DescribeChangeSet `Details`).

@@ -127,6 +127,7 @@ impl CloudFormationApi for SdkCloudFormation {
             .description(&request.description)
             .template_url(&request.template_url)
             .include_nested_stacks(false)
+            .set_role_arn(request.role_arn.clone())
             .change_set_type(match request.change_set_type {
                 ChangeSetType::Create => SdkChangeSetType::Create,
                 ChangeSetType::Update => SdkChangeSetType::Update,

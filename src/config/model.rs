@@ -68,6 +68,12 @@ pub struct Deploy {
     /// remove makes `apply` refuse. Remove the entry once the change is applied.
     #[serde(default)]
     pub allow_replacement: Vec<String>,
+    /// IAM role CloudFormation assumes to create, update and delete the stack's resources (the stack's service
+    /// role, passed as `RoleARN` on every change set): the deploy role then needs only the change-set calls and
+    /// `iam:PassRole` on this one role, not the permissions of everything the template creates (docs/ci.md).
+    /// `arn:<partition>:iam::<stack account>:role/<name>`.
+    #[serde(default)]
+    pub cloudformation_role_arn: Option<String>,
 }
 
 /// Drift detection settings.
@@ -108,6 +114,7 @@ impl Default for Deploy {
             artifact_bucket: None,
             timeout_minutes: default_deploy_timeout(),
             allow_replacement: Vec::new(),
+            cloudformation_role_arn: None,
         }
     }
 }

@@ -321,6 +321,30 @@ fn image_scanning(check: &mut Checker, environment: &Environment) {
     }
 }
 
+fn check_role_arn(arn: &str, stack: &super::model::Stack) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, arn_partition, service, region, account, resource] = parts[..] else {
+        return Err("is not an IAM role ARN".to_owned());
+    };
+    let name = resource.strip_prefix("role/").unwrap_or_default();
+    let name_ok = !name.is_empty()
+        && name.len() <= 512
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
+    if prefix != "arn" || service != "iam" || !region.is_empty() || !name_ok {
+        return Err("is not an IAM role ARN".to_owned());
+    }
+    if account != stack.account || arn_partition != partition(&stack.region) {
+        return Err(format!(
+            "is not in the stack's account `{}` (partition `{}`)",
+            stack.account,
+            partition(&stack.region)
+        ));
+    }
+    Ok(())
+}
+
 fn check_credential_arn(arn: &str, stack: &super::model::Stack) -> Result<(), String> {
     let parts: Vec<&str> = arn.splitn(7, ':').collect();
     let [prefix, arn_partition, service, region, account, kind, name] = parts[..] else {
@@ -725,6 +749,15 @@ fn deploy(check: &mut Checker, environment: &Environment) {
                 "deploy.artifact_bucket",
                 format!("`{}` is not an S3 bucket name", printable(bucket)),
                 "use 3..63 lower-case letters, digits, hyphens and dots, starting and ending with a letter or digit",
+            );
+        }
+    }
+    if let Some(arn) = &deploy.cloudformation_role_arn {
+        if let Err(why) = check_role_arn(arn, &environment.stack) {
+            check.value(
+                "deploy.cloudformation_role_arn",
+                format!("`{}` {why}", printable(arn)),
+                "use the ARN of an IAM role in the stack's account: `arn:aws:iam::<account>:role/<name>`",
             );
         }
     }

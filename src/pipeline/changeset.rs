@@ -101,6 +101,8 @@ pub struct PlanInput {
     pub commit: String,
     pub redactor: Redactor,
     pub allow_replacement: Vec<String>,
+    /// The stack's service role (`deploy.cloudformation_role_arn`).
+    pub role_arn: Option<String>,
     pub poll: Poll,
 }
 
@@ -354,6 +356,7 @@ pub async fn plan_change_set<C: CloudFormationApi, A: ArtifactStore>(
         change_set_type,
         capabilities: CAPABILITIES.iter().map(|&c| c.to_owned()).collect(),
         tags: input.tags.clone(),
+        role_arn: input.role_arn.clone(),
     };
     let id = cloudformation
         .create_change_set(&request)

@@ -105,6 +105,11 @@ pub fn plan_change_sets(
                 commit: commit.to_owned(),
                 redactor: Redactor::for_template(&rendered.document),
                 allow_replacement: environment.environment.deploy.allow_replacement.clone(),
+                role_arn: environment
+                    .environment
+                    .deploy
+                    .cloudformation_role_arn
+                    .clone(),
                 poll: Poll::minutes(environment.environment.deploy.timeout_minutes),
             };
             let settings = settings.clone();

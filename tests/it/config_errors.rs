@@ -509,3 +509,20 @@ fn image_scanning_settings() {
     );
     check("images:\n  scan: trivy\n", "6:9", &["images.scan"]);
 }
+
+#[test]
+fn cloudformation_role_must_be_a_role_of_the_stack_account() {
+    check(
+        "deploy:\n  cloudformation_role_arn: arn:aws:iam::999999999999:role/cfn\n",
+        "6:28",
+        &[
+            "is not in the stack's account",
+            "arn:aws:iam::<account>:role/<name>",
+        ],
+    );
+    check(
+        "deploy:\n  cloudformation_role_arn: arn:aws:iam::123456789012:user/cfn\n",
+        "6:28",
+        &["is not an IAM role ARN"],
+    );
+}

@@ -115,6 +115,9 @@ fn template() -> serde_json::Value {
         "ImageTag": {"Type": "String"}}})
 }
 
+/// `deploy.cloudformation_role_arn`: every change set must carry it as `RoleARN`.
+const SERVICE_ROLE: &str = "arn:aws:iam::123456789012:role/omrs-cloudformation";
+
 fn plan_input(poll: Poll, allow: &[&str]) -> PlanInput {
     PlanInput {
         environment: "prod".to_owned(),
@@ -127,6 +130,7 @@ fn plan_input(poll: Poll, allow: &[&str]) -> PlanInput {
         commit: COMMIT.to_owned(),
         redactor: Redactor::for_template(&template()),
         allow_replacement: allow.iter().map(|&id| id.to_owned()).collect(),
+        role_arn: Some(SERVICE_ROLE.to_owned()),
         poll,
     }
 }
@@ -215,12 +219,14 @@ fn plan_rules_common() -> (Rule, Rule, Rule, Rule) {
     (
         mock!(Client::describe_stacks).then_output(|| stack(StackStatus::UpdateComplete, None)),
         mock!(Client::list_change_sets).then_output(|| ListChangeSetsOutput::builder().build()),
-        mock!(Client::create_change_set).then_output(|| {
-            CreateChangeSetOutput::builder()
-                .id(change_set_arn())
-                .stack_id(STACK_ID)
-                .build()
-        }),
+        mock!(Client::create_change_set)
+            .match_requests(|input| input.role_arn() == Some(SERVICE_ROLE))
+            .then_output(|| {
+                CreateChangeSetOutput::builder()
+                    .id(change_set_arn())
+                    .stack_id(STACK_ID)
+                    .build()
+            }),
         mock!(Client::delete_change_set).then_output(|| DeleteChangeSetOutput::builder().build()),
     )
 }

@@ -572,6 +572,11 @@ const IMPLIED_ACTIONS: &[(&str, &[&str], &str)] = &[
         &[PLAN],
         "the registry API's manifest requests (`images`, tag to digest) are authorised as BatchGetImage",
     ),
+    (
+        "iam:PassRole",
+        &[PLAN],
+        "CreateChangeSet passes `deploy.cloudformation_role_arn` as RoleARN, which needs PassRole on that role",
+    ),
 ];
 
 /// Actions AWS authorises only on `"Resource": "*"`; docs/ci.md names each.
