@@ -1,4 +1,5 @@
-//! `omrs-gitops check [ENV...] [--template FILE]`: compliance rules, suppressions and the gate.
+//! `omrs-gitops check [ENV...] [--template FILE]`: compliance rules, suppressions and the gate; in GitHub Actions,
+//! annotations on the lines that define each failing resource.
 
 use std::io::IsTerminal as _;
 
@@ -11,7 +12,12 @@ use crate::rules::{packs, Compat, Level, Pack};
 use crate::source::Source;
 use crate::workspace::{load_all, render_all, resolve};
 
-pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
+pub fn run(
+    source: &dyn Source,
+    args: &CheckArgs,
+    out: Out<'_>,
+    err: &mut dyn std::io::Write,
+) -> Result<ExitStatus, Failure> {
     let selected: Vec<Pack> = if args.packs.is_empty() {
         Pack::ALL.to_vec()
     } else {
@@ -85,6 +91,12 @@ pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitSt
         },
     };
     write_out(out, &text)?;
+    // In GitHub Actions, findings also become annotations on the template lines that define the resources. They
+    // go to stderr, which the runner reads for workflow commands too, so stdout stays the `--format` data.
+    if crate::github::actions::in_actions() {
+        err.write_all(writers::annotations(&report).as_bytes())
+            .map_err(|error| Failure::service(format!("cannot write annotations: {error}")))?;
+    }
     Ok(if report.passed() {
         ExitStatus::Success
     } else {
