@@ -292,7 +292,9 @@ fn cut_point(line: &str, room: usize) -> usize {
     indices.get(count).copied().unwrap_or(line.len())
 }
 
-/// Splits `body` into parts of at most `limit` characters (see the module docs). The parts' contents concatenate
+/// Splits `body` into parts of at most `limit` characters (see the module docs): a top-level block that fits in
+/// a part of its own starts a new part rather than being cut; one larger than a part fills the current part and
+/// is cut inside. The parts' contents concatenate
 /// to `body`. `limit` must leave room for the reopened and closed constructs (a few hundred characters do).
 pub(crate) fn split_parts(body: &str, limit: usize) -> Vec<Part> {
     let lines: Vec<&str> = body.split_inclusive('\n').collect();
@@ -324,14 +326,16 @@ pub(crate) fn split_parts(body: &str, limit: usize) -> Vec<Part> {
             start = end;
             continue;
         }
-        if !builder.content.is_empty() {
-            builder.flush(&[]);
-        }
         if size <= builder.limit {
+            // It fits a part of its own: start one rather than cut it.
+            if !builder.content.is_empty() {
+                builder.flush(&[]);
+            }
             builder.push(&block);
             start = end;
             continue;
         }
+        // It must be cut anyway: fill the current part first.
         for index in start..end {
             let (before, after) = (&stacks[index], &stacks[index + 1]);
             let mut rest = lines[index];
@@ -634,13 +638,14 @@ mod tests {
         let body = format!("intro\n\n````diff\n{lines}````\n");
         let parts = split(&body, 120);
         assert!(parts.len() > 3);
-        assert_eq!(
-            parts[0], "intro\n\n",
-            "split between top-level blocks first"
+        assert!(
+            parts[0].starts_with("intro\n\n````diff\nline 000\n"),
+            "{}",
+            parts[0]
         );
-        for (index, part) in parts.iter().enumerate().skip(1) {
+        for (index, part) in parts.iter().enumerate() {
             assert!(balanced(part), "{part}");
-            if index > 1 {
+            if index > 0 {
                 assert!(
                     part.starts_with("````diff\n"),
                     "reopened with the same fence: {part}"
