@@ -58,7 +58,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitS
         Command::Render(args) => commands::render::run(&source, args, out),
         Command::Diff(args) => commands::diff::run(&source, root, args, out),
         Command::Plan(args) => commands::plan::run(&source, root, &cli.global, args, out),
-        Command::Check(args) => commands::check::run(&source, args, out, err),
+        Command::Check(args) => commands::check::run(&source, args, out),
         Command::Images(args) => commands::images::run(&source, &cli.global, args, out),
         Command::Drift(args) => commands::drift::run(&source, root, &cli.global, args, out, err),
         Command::Apply(args) => commands::apply::run(&source, root, &cli.global, args, out),

@@ -12,12 +12,7 @@ use crate::rules::{packs, Compat, Level, Pack};
 use crate::source::Source;
 use crate::workspace::{load_all, render_all, resolve};
 
-pub fn run(
-    source: &dyn Source,
-    args: &CheckArgs,
-    out: Out<'_>,
-    err: &mut dyn std::io::Write,
-) -> Result<ExitStatus, Failure> {
+pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitStatus, Failure> {
     let selected: Vec<Pack> = if args.packs.is_empty() {
         Pack::ALL.to_vec()
     } else {
@@ -94,8 +89,9 @@ pub fn run(
     // In GitHub Actions, findings also become annotations on the template lines that define the resources. They
     // go to stderr, which the runner reads for workflow commands too, so stdout stays the `--format` data.
     if crate::github::actions::in_actions() {
-        err.write_all(writers::annotations(&report).as_bytes())
-            .map_err(|error| Failure::service(format!("cannot write annotations: {error}")))?;
+        crate::github::actions::write_workflow_commands(
+            &crate::report::workflow::check_annotations(&report),
+        )?;
     }
     Ok(if report.passed() {
         ExitStatus::Success

@@ -28,6 +28,17 @@ pub fn in_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true")
 }
 
+/// Writes workflow commands (annotations, from `report::workflow`) to stderr in one locked write, where the
+/// runner reads them as it reads stdout; stdout stays the data `--format` asked for. Call it only when
+/// `in_actions()`.
+pub fn write_workflow_commands(commands: &str) -> Result<(), Failure> {
+    let mut stderr = std::io::stderr().lock();
+    stderr
+        .write_all(commands.as_bytes())
+        .and_then(|()| stderr.flush())
+        .map_err(|error| Failure::service(format!("cannot write annotations to stderr: {error}")))
+}
+
 /// The resolved GitHub context of a run.
 #[derive(Debug, Clone, Default)]
 pub struct ActionsContext {

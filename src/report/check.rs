@@ -21,7 +21,6 @@
 //! cdk-nag's report format: header `Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info`, then
 //! one quoted row per evaluated (rule, resource) and per granular finding.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
@@ -475,93 +474,6 @@ pub fn markdown(report: &CheckReport) -> String {
         "\n**Gate:** {}",
         if report.passed() { "passed" } else { "failed" }
     );
-    out
-}
-
-/// GitHub Actions annotations (workflow commands, one per line) for a pull request's "Files changed" view:
-/// `::error` for every row that fails the gate and every expired suppression, `::warning` for the other
-/// unsuppressed failures, the unknown verdicts and stale suppressions. Rows of several environments that point at
-/// the same template line for the same rule and resource become one annotation naming the environments, since a
-/// shared template fragment would otherwise be annotated once per environment. Sorted by file, line and rule.
-pub fn annotations(report: &CheckReport) -> String {
-    use super::workflow::{annotation, Annotation, AnnotationLevel};
-    // (file, line, rule, logical ID, finding) -> (level, message, environments)
-    type Key = (String, usize, &'static str, String, Option<String>);
-    let mut grouped: BTreeMap<Key, (AnnotationLevel, String, Vec<String>)> = BTreeMap::new();
-    for checked in &report.templates {
-        for row in &checked.rows {
-            let Some(gate_level) = row.gate_level() else {
-                continue;
-            };
-            let level = if gate_level >= report.fail_on {
-                AnnotationLevel::Error
-            } else {
-                AnnotationLevel::Warning
-            };
-            let (problem, fix) = problem_and_fix(row.rule);
-            let finding = row
-                .finding
-                .as_ref()
-                .map(|finding| format!(" [{finding}]"))
-                .unwrap_or_default();
-            let message = match &row.compliance {
-                Compliance::Unknown(why) => format!(
-                    "`{}` ({}){finding} could not be evaluated: {why}",
-                    row.logical_id, row.resource_type
-                ),
-                _ => format!(
-                    "`{}` ({}){finding}: {problem}. {fix}",
-                    row.logical_id, row.resource_type
-                ),
-            };
-            let key = (
-                row.location.file.clone(),
-                row.location.line,
-                row.rule.id,
-                row.logical_id.clone(),
-                row.finding.clone(),
-            );
-            let entry = grouped
-                .entry(key)
-                .or_insert_with(|| (level, message, Vec::new()));
-            entry.0 = entry.0.min(level);
-            entry.2.push(checked.name.clone());
-        }
-    }
-    let mut out = String::new();
-    for ((file, line, rule, _, _), (level, message, environments)) in grouped {
-        out.push_str(&annotation(&Annotation {
-            level,
-            file,
-            line: Some(line),
-            title: format!("{rule} ({})", environments.join(", ")),
-            message,
-        }));
-    }
-    for checked in &report.templates {
-        for (notes, level, what) in [
-            (&checked.expired, AnnotationLevel::Error, "expired on"),
-            (&checked.stale, AnnotationLevel::Warning, "matches nothing"),
-        ] {
-            for note in notes {
-                let when = if level == AnnotationLevel::Error {
-                    format!(" {}", note.suppression.expires.as_deref().unwrap_or("?"))
-                } else {
-                    String::new()
-                };
-                out.push_str(&annotation(&Annotation {
-                    level,
-                    file: note.file.clone(),
-                    line: None,
-                    title: format!("suppressions[{}] ({})", note.index, checked.name),
-                    message: format!(
-                        "the suppression of {} on `{}` {what}{when}; renew or remove it",
-                        note.suppression.rule, note.suppression.resource
-                    ),
-                }));
-            }
-        }
-    }
     out
 }
 

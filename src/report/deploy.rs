@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 use super::markdown_cell;
 use crate::cloud::{ChangeSetType, ResourceChange, StackEvent};
 use crate::pipeline::changeset::ChangeSetPlan;
-use crate::pipeline::drift::{DriftReport, EnvironmentDrift, StackDrift};
+use crate::pipeline::drift::{DriftReport, EnvironmentDrift};
 use crate::pipeline::online::{ApplyReport, OnlinePlan};
 
 fn type_name(kind: ChangeSetType) -> &'static str {
@@ -541,7 +541,7 @@ fn drift_markdown(report: &DriftReport) -> String {
     out
 }
 
-fn drifted_table(result: &StackDrift) -> String {
+fn drifted_table(result: &crate::pipeline::drift::StackDrift) -> String {
     let mut out = String::from("| Resource | Type | Status | Differences |\n|---|---|---|---|\n");
     for drift in &result.drifted {
         let _ = writeln!(

@@ -1,9 +1,15 @@
-//! GitHub Actions workflow commands: annotations (`::error file=F,line=N,title=T::message`) and `::add-mask::`.
+//! GitHub Actions workflow commands: annotations (`::error file=F,line=N,title=T::message`), the annotations of
+//! a `check` report, and `::add-mask::`.
 //!
 //! The runner reads these from a step's stdout and stderr, one command per line. Values are escaped as the
 //! runner unescapes them: in the message `%` `\r` `\n` become `%25` `%0D` `%0A`; in properties `:` and `,`
 //! become `%3A` and `%2C` as well. The commands are written to stderr by the callers, so that stdout stays the
 //! data `--format` asked for.
+
+use std::collections::BTreeMap;
+
+use crate::pipeline::check::CheckReport;
+use crate::rules::suppression::Compliance;
 
 /// Escapes the message (data) part of a workflow command.
 pub fn escape_data(text: &str) -> String {
@@ -57,6 +63,97 @@ pub fn annotation(annotation: &Annotation) -> String {
 /// The workflow command that makes the runner replace `value` by `***` in every later log line, with its newline.
 pub fn add_mask(value: &str) -> String {
     format!("::add-mask::{}\n", escape_data(value))
+}
+
+/// GitHub Actions annotations (workflow commands, one per line) for a pull request's "Files changed" view:
+/// `::error` for every row that fails the gate and every expired suppression, `::warning` for the other
+/// unsuppressed failures, the unknown verdicts and stale suppressions. Rows of several environments that point at
+/// the same template line for the same rule and resource become one annotation naming the environments, since a
+/// shared template fragment would otherwise be annotated once per environment. Sorted by file, line and rule.
+pub fn check_annotations(report: &CheckReport) -> String {
+    // (file, line, rule, logical ID, finding) -> (level, message, environments)
+    type Key = (String, usize, &'static str, String, Option<String>);
+    let mut grouped: BTreeMap<Key, (AnnotationLevel, String, Vec<String>)> = BTreeMap::new();
+    for checked in &report.templates {
+        for row in &checked.rows {
+            let Some(gate_level) = row.gate_level() else {
+                continue;
+            };
+            let level = if gate_level >= report.fail_on {
+                AnnotationLevel::Error
+            } else {
+                AnnotationLevel::Warning
+            };
+            let (problem, fix) = problem_and_fix(row.rule);
+            let finding = row
+                .finding
+                .as_ref()
+                .map(|finding| format!(" [{finding}]"))
+                .unwrap_or_default();
+            let message = match &row.compliance {
+                Compliance::Unknown(why) => format!(
+                    "`{}` ({}){finding} could not be evaluated: {why}",
+                    row.logical_id, row.resource_type
+                ),
+                _ => format!(
+                    "`{}` ({}){finding}: {problem}. {fix}",
+                    row.logical_id, row.resource_type
+                ),
+            };
+            let key = (
+                row.location.file.clone(),
+                row.location.line,
+                row.rule.id,
+                row.logical_id.clone(),
+                row.finding.clone(),
+            );
+            let entry = grouped
+                .entry(key)
+                .or_insert_with(|| (level, message, Vec::new()));
+            entry.0 = entry.0.min(level);
+            entry.2.push(checked.name.clone());
+        }
+    }
+    let mut out = String::new();
+    for ((file, line, rule, _, _), (level, message, environments)) in grouped {
+        out.push_str(&annotation(&Annotation {
+            level,
+            file,
+            line: Some(line),
+            title: format!("{rule} ({})", environments.join(", ")),
+            message,
+        }));
+    }
+    for checked in &report.templates {
+        for (notes, level, what) in [
+            (&checked.expired, AnnotationLevel::Error, "expired on"),
+            (&checked.stale, AnnotationLevel::Warning, "matches nothing"),
+        ] {
+            for note in notes {
+                let when = if level == AnnotationLevel::Error {
+                    format!(" {}", note.suppression.expires.as_deref().unwrap_or("?"))
+                } else {
+                    String::new()
+                };
+                out.push_str(&annotation(&Annotation {
+                    level,
+                    file: note.file.clone(),
+                    line: None,
+                    title: format!("suppressions[{}] ({})", note.index, checked.name),
+                    message: format!(
+                        "the suppression of {} on `{}` {what}{when}; renew or remove it",
+                        note.suppression.rule, note.suppression.resource
+                    ),
+                }));
+            }
+        }
+    }
+    out
+}
+
+/// A rule's problem and fix sentences.
+fn problem_and_fix(rule: &crate::rules::Rule) -> (&'static str, &'static str) {
+    crate::rules::checks::find(rule.check).map_or(("", ""), |check| (check.problem, check.fix))
 }
 
 #[cfg(test)]
