@@ -370,6 +370,30 @@ impl OctocrabGitHub {
         }
     }
 
+    /// A write whose answer is a comment.
+    async fn comment_call(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+        call: &Call,
+    ) -> Result<Comment, GitHubError> {
+        let (_, value) = self.send(method, path, Some(body), call).await?;
+        comment_of(&value).ok_or_else(|| unreadable(call, "a comment without an id"))
+    }
+
+    /// A write whose answer is an issue.
+    async fn issue_call(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+        call: &Call,
+    ) -> Result<Issue, GitHubError> {
+        let (_, value) = self.send(method, path, Some(body), call).await?;
+        issue_of(&value).ok_or_else(|| unreadable(call, "an issue without a number"))
+    }
+
     /// Every item of every page of a listing, following `Link: <...>; rel="next"` on the API host.
     async fn list(&self, first: String, call: &Call) -> Result<Vec<Value>, GitHubError> {
         let mut items = Vec::new();
@@ -424,10 +448,8 @@ impl GitHubApi for OctocrabGitHub {
             COMMENT_PERMISSIONS,
         );
         let path = format!("{}/issues/{number}/comments", self.repo_path());
-        let (_, value) = self
-            .send(Method::POST, &path, Some(&json!({ "body": body })), &call)
-            .await?;
-        comment_of(&value).ok_or_else(|| unreadable(&call, "a comment without an id"))
+        self.comment_call(Method::POST, &path, &json!({ "body": body }), &call)
+            .await
     }
 
     async fn update_comment(&self, id: u64, body: &str) -> Result<Comment, GitHubError> {
@@ -436,10 +458,8 @@ impl GitHubApi for OctocrabGitHub {
             COMMENT_PERMISSIONS,
         );
         let path = format!("{}/issues/comments/{id}", self.repo_path());
-        let (_, value) = self
-            .send(Method::PATCH, &path, Some(&json!({ "body": body })), &call)
-            .await?;
-        comment_of(&value).ok_or_else(|| unreadable(&call, "a comment without an id"))
+        self.comment_call(Method::PATCH, &path, &json!({ "body": body }), &call)
+            .await
     }
 
     async fn delete_comment(&self, id: u64) -> Result<(), GitHubError> {
@@ -490,10 +510,7 @@ impl GitHubApi for OctocrabGitHub {
         );
         let path = format!("{}/issues", self.repo_path());
         let request = json!({ "title": title, "body": body, "labels": labels });
-        let (_, value) = self
-            .send(Method::POST, &path, Some(&request), &call)
-            .await?;
-        issue_of(&value).ok_or_else(|| unreadable(&call, "an issue without a number"))
+        self.issue_call(Method::POST, &path, &request, &call).await
     }
 
     async fn update_issue_body(&self, number: u64, body: &str) -> Result<Issue, GitHubError> {
@@ -502,10 +519,8 @@ impl GitHubApi for OctocrabGitHub {
             ISSUE_PERMISSIONS,
         );
         let path = format!("{}/issues/{number}", self.repo_path());
-        let (_, value) = self
-            .send(Method::PATCH, &path, Some(&json!({ "body": body })), &call)
-            .await?;
-        issue_of(&value).ok_or_else(|| unreadable(&call, "an issue without a number"))
+        self.issue_call(Method::PATCH, &path, &json!({ "body": body }), &call)
+            .await
     }
 
     async fn close_issue(&self, number: u64) -> Result<Issue, GitHubError> {
@@ -515,10 +530,7 @@ impl GitHubApi for OctocrabGitHub {
         );
         let path = format!("{}/issues/{number}", self.repo_path());
         let request = json!({ "state": "closed", "state_reason": "completed" });
-        let (_, value) = self
-            .send(Method::PATCH, &path, Some(&request), &call)
-            .await?;
-        issue_of(&value).ok_or_else(|| unreadable(&call, "an issue without a number"))
+        self.issue_call(Method::PATCH, &path, &request, &call).await
     }
 }
 

@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use crate::pipeline::check::CheckReport;
-use crate::rules::suppression::Compliance;
 
 /// Escapes the message (data) part of a workflow command.
 pub fn escape_data(text: &str) -> String {
@@ -84,22 +83,7 @@ pub fn check_annotations(report: &CheckReport) -> String {
             } else {
                 AnnotationLevel::Warning
             };
-            let (problem, fix) = problem_and_fix(row.rule);
-            let finding = row
-                .finding
-                .as_ref()
-                .map(|finding| format!(" [{finding}]"))
-                .unwrap_or_default();
-            let message = match &row.compliance {
-                Compliance::Unknown(why) => format!(
-                    "`{}` ({}){finding} could not be evaluated: {why}",
-                    row.logical_id, row.resource_type
-                ),
-                _ => format!(
-                    "`{}` ({}){finding}: {problem}. {fix}",
-                    row.logical_id, row.resource_type
-                ),
-            };
+            let message = super::check::finding_message(row);
             let key = (
                 row.location.file.clone(),
                 row.location.line,
@@ -149,11 +133,6 @@ pub fn check_annotations(report: &CheckReport) -> String {
         }
     }
     out
-}
-
-/// A rule's problem and fix sentences.
-fn problem_and_fix(rule: &crate::rules::Rule) -> (&'static str, &'static str) {
-    crate::rules::checks::find(rule.check).map_or(("", ""), |check| (check.problem, check.fix))
 }
 
 #[cfg(test)]

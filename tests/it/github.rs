@@ -129,87 +129,68 @@ fn list_comments_request(page: Option<u32>) -> (String, String, Option<Value>) {
     )
 }
 
+/// One run of the sticky comment of `prod` on pull request 7, against the fake reset to serve `existing`: what
+/// `sync_sticky` reports and every request it sent.
+async fn sync_once(
+    server: &MockServer,
+    existing: Value,
+    body: &str,
+) -> (SyncSummary, Vec<(String, String, Option<Value>)>) {
+    server.reset().await;
+    serve_comments(server, existing).await;
+    accept_writes(server).await;
+    let summary = sync_sticky(&api(server), 7, "plan", "prod", body)
+        .await
+        .unwrap();
+    (summary, requests(server).await)
+}
+
+fn counts(created: usize, updated: usize, deleted: usize, unchanged: usize) -> SyncSummary {
+    SyncSummary {
+        created,
+        updated,
+        deleted,
+        unchanged,
+    }
+}
+
 #[tokio::test]
 async fn the_first_run_creates_the_comment_and_later_runs_update_it_in_place() {
     let server = MockServer::start().await;
     let others = comment(55, "Looks good to me", "reviewer");
-    serve_comments(&server, json!([others])).await;
-    accept_writes(&server).await;
     let first = "## prod\n\n1 resource to modify\n";
-    let summary = sync_sticky(&api(&server), 7, "plan", "prod", first)
-        .await
-        .unwrap();
-    assert_eq!(
-        summary,
-        SyncSummary {
-            created: 1,
-            ..SyncSummary::default()
-        }
-    );
     let posted = format!("<!-- omrs-gitops:plan:prod part 1/1 -->\n{first}");
-    assert_eq!(
-        requests(&server).await,
-        [
-            list_comments_request(None),
-            (
-                "POST".into(),
-                format!("{REPO}/issues/7/comments"),
-                Some(json!({"body": posted}))
-            ),
-        ]
+    let create = (
+        "POST".into(),
+        format!("{REPO}/issues/7/comments"),
+        Some(json!({"body": posted})),
     );
-
+    assert_eq!(
+        sync_once(&server, json!([others]), first).await,
+        (
+            counts(1, 0, 0, 0),
+            vec![list_comments_request(None), create]
+        )
+    );
     // The next push: the comment is found by its marker and edited, never a second one.
-    server.reset().await;
-    serve_comments(
-        &server,
-        json!([others, comment(101, &posted, "github-actions[bot]")]),
-    )
-    .await;
-    accept_writes(&server).await;
     let second = "## prod\n\n2 resources to modify\n";
-    let summary = sync_sticky(&api(&server), 7, "plan", "prod", second)
-        .await
-        .unwrap();
-    assert_eq!(
-        summary,
-        SyncSummary {
-            updated: 1,
-            ..SyncSummary::default()
-        }
-    );
     let edited = format!("<!-- omrs-gitops:plan:prod part 1/1 -->\n{second}");
-    assert_eq!(
-        requests(&server).await,
-        [
-            list_comments_request(None),
-            (
-                "PATCH".into(),
-                format!("{REPO}/issues/comments/101"),
-                Some(json!({"body": edited}))
-            ),
-        ]
+    let edit = (
+        "PATCH".into(),
+        format!("{REPO}/issues/comments/101"),
+        Some(json!({"body": edited})),
     );
-
+    let ours = comment(101, &posted, "github-actions[bot]");
+    assert_eq!(
+        sync_once(&server, json!([others, ours]), second).await,
+        (counts(0, 1, 0, 0), vec![list_comments_request(None), edit])
+    );
     // Nothing changed: nothing written.
-    server.reset().await;
-    serve_comments(
-        &server,
-        json!([others, comment(101, &edited, "github-actions[bot]")]),
-    )
-    .await;
-    accept_writes(&server).await;
-    let summary = sync_sticky(&api(&server), 7, "plan", "prod", second)
-        .await
-        .unwrap();
+    let ours = comment(101, &edited, "github-actions[bot]");
     assert_eq!(
-        summary,
-        SyncSummary {
-            unchanged: 1,
-            ..SyncSummary::default()
-        }
+        sync_once(&server, json!([others, ours]), second).await,
+        (counts(0, 0, 0, 1), vec![list_comments_request(None)])
     );
-    assert_eq!(requests(&server).await, [list_comments_request(None)]);
 }
 
 #[tokio::test]
@@ -283,12 +264,7 @@ async fn a_long_report_is_split_into_balanced_parts_and_a_shorter_one_deletes_th
     );
     assert!(long.chars().count() > COMMENT_LIMIT);
     let server = MockServer::start().await;
-    serve_comments(&server, json!([])).await;
-    accept_writes(&server).await;
-    let summary = sync_sticky(&api(&server), 7, "plan", "prod", &long)
-        .await
-        .unwrap();
-    let sent = requests(&server).await;
+    let (summary, sent) = sync_once(&server, json!([]), &long).await;
     let posts: Vec<String> = sent
         .iter()
         .filter(|(verb, _, _)| verb == "POST")
@@ -324,7 +300,6 @@ async fn a_long_report_is_split_into_balanced_parts_and_a_shorter_one_deletes_th
 
     // A shorter report: part 1 is edited, the other parts deleted; a reviewer's quote and another environment's
     // comment are left alone.
-    server.reset().await;
     let mut existing: Vec<Value> = posts
         .iter()
         .enumerate()
@@ -343,13 +318,9 @@ async fn a_long_report_is_split_into_balanced_parts_and_a_shorter_one_deletes_th
         &format!("{}\nstaging", marker("plan", "staging", 1, 1)),
         "github-actions[bot]",
     ));
-    serve_comments(&server, Value::Array(existing)).await;
-    accept_writes(&server).await;
-    let summary = sync_sticky(&api(&server), 7, "plan", "prod", "## prod\n\nno changes\n")
-        .await
-        .unwrap();
-    assert_eq!(summary.updated, 1);
-    assert_eq!(summary.deleted, count - 1);
+    let (summary, sent) =
+        sync_once(&server, Value::Array(existing), "## prod\n\nno changes\n").await;
+    assert_eq!(summary, counts(0, 1, count - 1, 0));
     let mut expected = vec![
         list_comments_request(None),
         (
@@ -367,7 +338,7 @@ async fn a_long_report_is_split_into_balanced_parts_and_a_shorter_one_deletes_th
             None,
         ));
     }
-    assert_eq!(requests(&server).await, expected);
+    assert_eq!(sent, expected);
 }
 
 #[tokio::test]
