@@ -138,6 +138,22 @@ struct Call {
     needs: &'static str,
 }
 
+/// An error with its causes, `outer: inner: innermost`, each said once ("client error (Connect): tcp connect
+/// error: Connection refused" rather than octocrab's bare "client error (Connect)").
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 fn header_number(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
@@ -319,7 +335,7 @@ impl OctocrabGitHub {
                     return Err(GitHubError {
                         operation: call.operation.clone(),
                         problem: Problem::Transport {
-                            message: one_line(&error.to_string()),
+                            message: one_line(&causes(&error)),
                         },
                     })
                 }

@@ -858,3 +858,36 @@ async fn in_actions_a_registry_token_is_masked_once_before_the_report() {
         format!("::add-mask::{BEARER}\n")
     );
 }
+
+#[test]
+fn an_unreachable_github_is_a_service_failure_with_the_cause() {
+    let port = crate::peers::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let output = command_in(
+        &root(),
+        &[
+            "drift",
+            "dev",
+            "--issue",
+            "--github-api-url",
+            &url,
+            "--repository",
+            "openmrs/omrs-gitops",
+        ],
+    )
+    .env("GITHUB_TOKEN", TOKEN)
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        code(ExitStatus::ServiceFailed),
+        "{stderr}"
+    );
+    assert!(
+        stderr.starts_with("error: cannot reach GitHub to list the open issues labelled `omrs-gitops-drift` in `openmrs/omrs-gitops`: ")
+            && stderr.contains("Connection refused")
+            && stderr.trim_end().ends_with("; check network access and `--github-api-url` (GITHUB_API_URL)"),
+        "{stderr}"
+    );
+}
