@@ -42,6 +42,16 @@ pub struct GlobalArgs {
     /// from the standard chain; `AWS_ENDPOINT_URL` has the same effect.
     #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL")]
     pub aws_endpoint_url: Option<String>,
+    /// GitHub's REST API root: `https://HOST/api/v3` for GitHub Enterprise Server (which sets `GITHUB_API_URL`),
+    /// or a fake in tests.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "GITHUB_API_URL",
+        default_value = crate::github::DEFAULT_API_URL
+    )]
+    pub github_api_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -196,6 +206,43 @@ pub struct PlanArgs {
 pub struct DriftArgs {
     #[command(flatten)]
     pub envs: EnvArgs,
+    /// Keep one GitHub issue per stack (label `omrs-gitops-drift`): opened when drift appears, updated while it
+    /// lasts, closed with a comment once the stack is back in sync. Needs the repository and a token with
+    /// `issues: write`.
+    #[arg(long)]
+    pub issue: bool,
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+/// Where on GitHub a report goes. Each flag overrides what the GitHub Actions environment says; outside Actions,
+/// pass them by hand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GitHubArgs {
+    /// Pull request to comment on (default: the pull request of a `pull_request` event, from GITHUB_EVENT_PATH).
+    #[arg(long = "pr", value_name = "N")]
+    pub pull_request: Option<u64>,
+    /// Repository as OWNER/NAME.
+    #[arg(long, value_name = "OWNER/NAME", env = "GITHUB_REPOSITORY")]
+    pub repository: Option<String>,
+    /// Head commit of the pull request (default: the event's `pull_request.head.sha`, else GITHUB_SHA, which is
+    /// the merge commit on `pull_request` events).
+    #[arg(long, value_name = "SHA")]
+    pub head_sha: Option<String>,
+    /// Token for the GitHub API. Never printed; masked in the Actions log.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "GITHUB_TOKEN",
+        hide_env_values = true
+    )]
+    pub github_token: Option<crate::github::Token>,
+    /// Append the Markdown report to this file (GitHub Actions' job summary).
+    #[arg(long, value_name = "FILE", env = "GITHUB_STEP_SUMMARY")]
+    pub step_summary: Option<PathBuf>,
+    /// The webhook event that started the workflow, as JSON.
+    #[arg(long, value_name = "FILE", env = "GITHUB_EVENT_PATH")]
+    pub event_path: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,8 @@
 //! - `templates/<set>/*.json.j2` and `templates/<set>/lambda/*.py` are read by `render`.
 //! - Git objects at a base reference are read by `source::GitSource` for `diff` and `plan`; the work tree is
 //!   never modified.
+//! - `GITHUB_EVENT_PATH` (the pull request number and head commit) is read by `github::actions`, which also
+//!   appends to `GITHUB_STEP_SUMMARY`; `GITHUB_ACTIONS=true` turns on annotations and `::add-mask::` lines.
 //! - Nothing else is read; no network connection is opened by the offline commands.
 
 pub mod cli;
@@ -18,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod exit;
+pub mod github;
 pub mod images;
 pub mod import;
 pub mod pipeline;
@@ -36,7 +39,7 @@ use source::DiskSource;
 
 /// Runs a parsed command line, writing data to `out` and errors to `err`. Returns the exit status.
 pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
-    match dispatch(cli, out) {
+    match dispatch(cli, out, err) {
         Ok(status) => status,
         Err(failure) => {
             for line in failure.message.lines() {
@@ -47,7 +50,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
     }
 }
 
-fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Failure> {
+fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, Failure> {
     let root = &cli.global.root;
     let source = DiskSource::new(root);
     match &cli.command {
@@ -58,7 +61,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Failure> {
         Command::Plan(args) => commands::plan::run(&source, root, &cli.global, args, out),
         Command::Check(args) => commands::check::run(&source, args, out),
         Command::Images(args) => commands::images::run(&source, &cli.global, args, out),
-        Command::Drift(args) => commands::drift::run(&source, root, &cli.global, args, out),
+        Command::Drift(args) => commands::drift::run(&source, root, &cli.global, args, out, err),
         Command::Apply(args) => commands::apply::run(&source, root, &cli.global, args, out),
         Command::Schema => commands::schema::run(out),
         Command::ImportCdkJson(args) => commands::import_cdk_json::run(args, out),

@@ -11,6 +11,10 @@ use omrs_gitops::cli::{Cli, LogFormat};
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing(&cli);
+    // In GitHub Actions, every secret the run learns is masked in the log (on stderr) before anything can print it.
+    if omrs_gitops::github::actions::in_actions() {
+        omrs_gitops::github::mask::install_stderr();
+    }
     let stdout = std::io::stdout();
     let mut out = BrokenPipeOk(stdout.lock());
     let status = omrs_gitops::run(&cli, &mut out, &mut std::io::stderr());

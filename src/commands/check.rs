@@ -1,4 +1,5 @@
-//! `omrs-gitops check [ENV...] [--template FILE]`: compliance rules, suppressions and the gate.
+//! `omrs-gitops check [ENV...] [--template FILE]`: compliance rules, suppressions and the gate; in GitHub Actions,
+//! annotations on the lines that define each failing resource.
 
 use std::io::IsTerminal as _;
 
@@ -97,6 +98,13 @@ pub fn run(source: &dyn Source, args: &CheckArgs, out: Out<'_>) -> Result<ExitSt
         },
     };
     write_out(out, &text)?;
+    // In GitHub Actions, findings also become annotations on the template lines that define the resources. They
+    // go to stderr, which the runner reads for workflow commands too, so stdout stays the `--format` data.
+    if crate::github::actions::in_actions() {
+        crate::github::actions::write_workflow_commands(
+            &crate::report::workflow::check_annotations(&report),
+        )?;
+    }
     Ok(if report.passed() {
         ExitStatus::Success
     } else {

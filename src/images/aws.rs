@@ -105,11 +105,25 @@ impl EcrCredentials for Aws {
         let output = self
             .block_on(client.get_authorization_token().send())
             .map_err(|error| sdk_error(&error))?;
-        output
+        let token = output
             .authorization_data()
             .iter()
             .find_map(|data| data.authorization_token().map(str::to_owned))
-            .ok_or_else(|| "the answer holds no authorization token".to_owned())
+            .ok_or_else(|| "the answer holds no authorization token".to_owned())?;
+        mask_authorization_token(&token);
+        Ok(token)
+    }
+}
+
+/// Announces an ECR authorization token to the GitHub Actions log masker: the token itself (base64 of
+/// `AWS:<password>`) and the password inside it, which is what a registry client would show if anything did.
+fn mask_authorization_token(token: &str) {
+    use base64::Engine as _;
+    crate::github::mask::secret(token);
+    if let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token.trim()) {
+        if let Some((_, password)) = String::from_utf8_lossy(&decoded).split_once(':') {
+            crate::github::mask::secret(password);
+        }
     }
 }
 

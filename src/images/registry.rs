@@ -199,6 +199,7 @@ impl<'a> HttpResolver<'a> {
             .and_then(serde_json::Value::as_str)
             .ok_or_else(|| self.service_error(image, "sent a token answer without a token"))?
             .to_owned();
+        crate::github::mask::secret(&token);
         self.tokens.borrow_mut().insert(url, token.clone());
         Ok(token)
     }

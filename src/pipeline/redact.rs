@@ -3,6 +3,7 @@
 //! A value is redacted when it contains a dynamic reference (`{{resolve:...}}`), when the property it belongs
 //! to has a secret-looking name, when it was caused by a NoEcho parameter, or when it contains the value (or
 //! default) of a NoEcho parameter. AWS masks NoEcho values itself, emulators do not: nothing here relies on that.
+//! Every value learned is also announced to the GitHub Actions log with `::add-mask::` (`github::mask`).
 
 use serde_json::Value;
 
@@ -102,9 +103,11 @@ impl Redactor {
         }
     }
 
-    /// Remembers a secret value: every later occurrence is redacted.
+    /// Remembers a secret value: every later occurrence is redacted, and the GitHub Actions log masks it
+    /// (`github::mask`, a no-op outside Actions).
     pub fn add_value(&mut self, value: &str) {
         if value.len() >= 4 && value != "****" && !self.values.iter().any(|known| known == value) {
+            crate::github::mask::secret(value);
             self.values.push(value.to_owned());
             // Longest first, so a value containing another is replaced whole.
             self.values

@@ -193,6 +193,27 @@ pub fn csv(checked: &CheckedTemplate) -> String {
     out
 }
 
+/// One row as a sentence, for SARIF results and GitHub annotations: rule, finding, resource, problem and fix, or
+/// why it could not be evaluated.
+pub(crate) fn finding_message(row: &CheckRow) -> String {
+    let (problem, fix) = problem_and_fix(row.rule);
+    let finding = row
+        .finding
+        .as_ref()
+        .map(|finding| format!(" [{finding}]"))
+        .unwrap_or_default();
+    match &row.compliance {
+        Compliance::Unknown(why) => format!(
+            "{}: `{}` could not be evaluated: {why}",
+            row.rule.id, row.logical_id
+        ),
+        _ => format!(
+            "{}{finding}: `{}` ({}): {problem}. {fix}",
+            row.rule.id, row.logical_id, row.resource_type
+        ),
+    }
+}
+
 /// SARIF 2.1.0: one run, the rules that produced results, and one result per failing, unknown or suppressed
 /// row (suppressed rows carry a `suppressions` entry so code scanning shows them as dismissed).
 pub fn sarif(report: &CheckReport) -> String {
@@ -214,22 +235,7 @@ pub fn sarif(report: &CheckReport) -> String {
                 (Compliance::Unknown(_), _) | (_, Level::Warning) => "warning",
                 (_, Level::Error) => "error",
             };
-            let (problem, fix) = problem_and_fix(row.rule);
-            let finding = row
-                .finding
-                .as_ref()
-                .map(|finding| format!(" [{finding}]"))
-                .unwrap_or_default();
-            let message = match &row.compliance {
-                Compliance::Unknown(why) => format!(
-                    "{}: `{}` could not be evaluated: {why}",
-                    row.rule.id, row.logical_id
-                ),
-                _ => format!(
-                    "{}{finding}: `{}` ({}): {problem}. {fix}",
-                    row.rule.id, row.logical_id, row.resource_type
-                ),
-            };
+            let message = finding_message(row);
             let mut result = json!({
                 "ruleId": row.rule.id,
                 "ruleIndex": index,

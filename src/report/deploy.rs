@@ -490,24 +490,95 @@ fn drift_markdown(report: &DriftReport) -> String {
         if result.drifted.is_empty() {
             continue;
         }
+        let _ = write!(
+            out,
+            "\n### {}\n\n{}",
+            markdown_cell(&item.name),
+            drifted_table(result)
+        );
+    }
+    out
+}
+
+fn drifted_table(result: &crate::pipeline::drift::StackDrift) -> String {
+    let mut out = String::from("| Resource | Type | Status | Differences |\n|---|---|---|---|\n");
+    for drift in &result.drifted {
         let _ = writeln!(
             out,
-            "\n### {}\n\n| Resource | Type | Status | Differences |\n|---|---|---|---|",
-            markdown_cell(&item.name)
+            "| `{}` | {} | {} | {} |",
+            markdown_cell(&drift.logical_id),
+            markdown_cell(&drift.resource_type),
+            markdown_cell(&drift.status),
+            difference_lines(drift)
+                .iter()
+                .map(|line| markdown_cell(line))
+                .collect::<Vec<_>>()
+                .join("<br>")
         );
-        for drift in &result.drifted {
+    }
+    out
+}
+
+/// The drift of one environment as Markdown, for the body of its drift issue: what drifted (values already
+/// redacted by the pipeline), what `drift.ignore` left out, and expired ignore entries. A failed detection says
+/// so in one line.
+pub fn drift_environment_markdown(item: &EnvironmentDrift) -> String {
+    let mut out = format!(
+        "## Drift: `{}` ({})\n\n",
+        markdown_cell(&item.stack),
+        markdown_cell(&item.name)
+    );
+    match &item.result {
+        Err(failure) => {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} |",
-                markdown_cell(&drift.logical_id),
-                markdown_cell(&drift.resource_type),
-                markdown_cell(&drift.status),
-                difference_lines(drift)
-                    .iter()
-                    .map(|line| markdown_cell(line))
-                    .collect::<Vec<_>>()
-                    .join("<br>")
+                ":x: Drift detection failed: {}",
+                markdown_cell(first_line(&failure.message))
             );
+        }
+        Ok(result) if result.drifted.is_empty() => {
+            let _ = writeln!(
+                out,
+                "Stack `{}` matches the repository ({} difference(s) ignored by `drift.ignore`).",
+                markdown_cell(&item.stack),
+                result.ignored.len()
+            );
+        }
+        Ok(result) => {
+            let _ = writeln!(
+                out,
+                "{} resource(s) of stack `{}` differ from the repository. omrs-gitops updates this issue on every drift run and closes it once the stack is back in sync.\n",
+                result.drifted.len(),
+                markdown_cell(&item.stack)
+            );
+            out.push_str(&drifted_table(result));
+            if !result.ignored.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\n<details><summary>{} difference(s) ignored by <code>drift.ignore</code></summary>\n\n| Resource | Path | Reason |\n|---|---|---|",
+                    result.ignored.len()
+                );
+                for (drift, reason) in &result.ignored {
+                    let _ = writeln!(
+                        out,
+                        "| `{}` | {} | {} |",
+                        markdown_cell(&drift.logical_id),
+                        markdown_cell(
+                            drift
+                                .differences
+                                .first()
+                                .map_or("(whole resource)", |difference| difference.path.as_str())
+                        ),
+                        markdown_cell(reason)
+                    );
+                }
+                let _ = writeln!(out, "\n</details>");
+            }
+        }
+    }
+    if let Ok(result) = &item.result {
+        for expired in &result.expired {
+            let _ = writeln!(out, "\n> **Note:** {}", markdown_cell(expired));
         }
     }
     out

@@ -1,4 +1,5 @@
-//! Every output shape lives here: text, Markdown and JSON writers for plans and diffs. Core types carry no
+//! Every output shape lives here: text, Markdown and JSON writers for plans and diffs, and the GitHub Actions
+//! workflow commands (annotations, masks) in `workflow`. Core types carry no
 //! `Serialize` for output's sake; the writers build their own shapes so a core change cannot silently change
 //! `--format json`.
 
@@ -8,6 +9,7 @@ pub mod deploy;
 pub mod diff;
 pub mod images;
 pub mod plan;
+pub mod workflow;
 
 /// Renders a JSON value compactly on one line, cut at `limit` characters.
 pub fn compact(value: &serde_json::Value, limit: usize) -> String {

@@ -6,6 +6,7 @@ mod cfn_lint;
 mod check;
 mod cli;
 mod config_errors;
+mod github;
 mod golden;
 mod images;
 mod injection;

@@ -47,13 +47,36 @@ pub fn shipped() -> Vec<String> {
     paths
 }
 
-/// Runs the binary with `args` in `dir`.
-pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omrs-gitops"))
+/// The GitHub Actions variables the binary reads: removed from every run, so that tests behave the same on a
+/// laptop and inside a workflow (where the runner sets them all).
+const ACTIONS_VARIABLES: &[&str] = &[
+    "GITHUB_ACTIONS",
+    "GITHUB_API_URL",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SHA",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_TOKEN",
+];
+
+/// The binary with `args` in `dir`, without the caller's GitHub Actions variables.
+pub fn command_in(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_omrs-gitops"));
+    command
         .args(args)
         .current_dir(dir)
         .env_remove("OMRS_GITOPS_ROOT")
-        .env("NO_COLOR", "1")
+        .env("NO_COLOR", "1");
+    for variable in ACTIONS_VARIABLES {
+        command.env_remove(variable);
+    }
+    command
+}
+
+/// Runs the binary with `args` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    command_in(dir, args)
         .output()
         .unwrap_or_else(|error| panic!("cannot run omrs-gitops: {error}"))
 }
