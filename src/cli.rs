@@ -185,8 +185,9 @@ pub struct PlanArgs {
     /// Git reference the change is compared with.
     #[arg(long, value_name = "REF", default_value = "HEAD~1")]
     pub base: String,
-    /// Commit the change set is bound to (default: `GITHUB_SHA`, else the repository's HEAD).
-    #[arg(long, value_name = "SHA", env = "GITHUB_SHA")]
+    /// Commit the change set is bound to (default: the pull request's head commit in GitHub Actions, else
+    /// `GITHUB_SHA`, else the repository's HEAD).
+    #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
     /// Rule pack to run (repeatable). Default: every pack.
     #[arg(long = "pack", value_enum)]
@@ -200,6 +201,13 @@ pub struct PlanArgs {
     /// Speak to a registry at another base URL (repeatable): `REGISTRY=URL` (see `images --help`).
     #[arg(long = "registry-endpoint", value_name = "REGISTRY=URL")]
     pub registry_endpoints: Vec<String>,
+    /// Post each environment's report as one comment on the pull request, updated in place on every later run
+    /// (found by a hidden marker). Needs the pull request, the repository and a token with `pull-requests: write`
+    /// (GitHub Actions provides all three).
+    #[arg(long)]
+    pub comment: bool,
+    #[command(flatten)]
+    pub github: GitHubArgs,
 }
 
 #[derive(Debug, Args)]

@@ -891,3 +891,151 @@ fn an_unreachable_github_is_a_service_failure_with_the_cause() {
         "{stderr}"
     );
 }
+
+/// `plan --offline --comment` in GitHub Actions for pull request 7 of a repository with a changed environment
+/// (`alpha`) and an unchanged one (`beta`), against the fake: every request it sent, and the process output.
+async fn plan_comment(
+    server: &MockServer,
+    dir: &std::path::Path,
+    existing: Value,
+    summary: &std::path::Path,
+) -> (std::process::Output, Vec<(String, String, Option<Value>)>) {
+    server.reset().await;
+    serve_comments(server, existing).await;
+    accept_writes(server).await;
+    let uri = server.uri();
+    let output = command_in(
+        dir,
+        &[
+            "plan",
+            "--offline",
+            "--pack",
+            "openmrs",
+            "--comment",
+            "--pr",
+            "7",
+            "--repository",
+            "openmrs/omrs-gitops",
+            "--github-api-url",
+            &uri,
+        ],
+    )
+    .env("GITHUB_TOKEN", TOKEN)
+    .env("GITHUB_ACTIONS", "true")
+    .env("GITHUB_STEP_SUMMARY", summary)
+    .output()
+    .expect("the binary runs");
+    (output, requests(server).await)
+}
+
+#[tokio::test]
+async fn plan_comment_keeps_one_comment_per_environment_summary_first_and_updates_it_in_place() {
+    let server = MockServer::start().await;
+    let repo = crate::plan::repository();
+    crate::plan::change(repo.path());
+    let summary = repo.path().join("summary.md");
+    let (output, sent) = plan_comment(&server, repo.path(), json!([]), &summary).await;
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), code(ExitStatus::Success), "{stderr}");
+    let posts: Vec<&Value> = sent
+        .iter()
+        .filter(|(verb, path, _)| verb == "POST" && path == &format!("{REPO}/issues/7/comments"))
+        .filter_map(|(_, _, body)| body.as_ref())
+        .collect();
+    assert_eq!(posts.len(), 2, "{sent:#?}");
+    assert!(sent
+        .iter()
+        .all(|(verb, _, _)| verb == "GET" || verb == "POST"));
+    let alpha = posts[0]["body"].as_str().unwrap();
+    let beta = posts[1]["body"].as_str().unwrap();
+    assert!(alpha.starts_with(&marker("plan", "alpha", 1, 1)), "{alpha}");
+    assert!(beta.starts_with(&marker("plan", "beta", 1, 1)), "{beta}");
+    // Summary first, then the details folded.
+    let heading = alpha
+        .find("### `alpha`: :white_check_mark:")
+        .expect("verdict heading");
+    let table = alpha.find("| Compliance |").expect("summary table");
+    let details = alpha.find("<details>").expect("details");
+    assert!(heading < table && table < details, "{alpha}");
+    assert!(
+        alpha.contains("| Images | 1 images, 1 changed |"),
+        "{alpha}"
+    );
+    // The unchanged environment gets one line.
+    let report: Vec<&str> = beta
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with("<!--"))
+        .collect();
+    assert_eq!(report.len(), 1, "{beta}");
+    assert!(report[0].starts_with("**`beta`**"), "{beta}");
+    // The same report in the job summary; findings annotated on stderr; stdout is the report.
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        written.contains("## omrs-gitops plan (offline)"),
+        "{written}"
+    );
+    assert!(
+        stderr.contains("::warning file=templates/mini/main.json.j2,line="),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("## omrs-gitops plan (offline)"));
+
+    // The next push changes alpha again: its comment is updated in place; beta's is left as it is.
+    let existing = json!([
+        comment(201, alpha, "github-actions[bot]"),
+        comment(202, beta, "github-actions[bot]"),
+    ]);
+    std::fs::write(
+        repo.path().join("pipelines/alpha.yaml"),
+        crate::plan::environment(
+            "alpha",
+            "3.3.0",
+            "features:\n  analytics: true\nservice:\n  min_capacity: 2\n  max_capacity: 3\n",
+        ),
+    )
+    .unwrap();
+    let (output, sent) = plan_comment(&server, repo.path(), existing, &summary).await;
+    assert_eq!(output.status.code(), code(ExitStatus::Success));
+    let writes: Vec<(&str, &str)> = sent
+        .iter()
+        .filter(|(verb, _, _)| verb != "GET")
+        .map(|(verb, path, _)| (verb.as_str(), path.as_str()))
+        .collect();
+    assert_eq!(
+        writes,
+        [("PATCH", format!("{REPO}/issues/comments/201").as_str())],
+        "{sent:#?}"
+    );
+    let patched = sent
+        .iter()
+        .find(|(verb, _, _)| verb == "PATCH")
+        .and_then(|(_, _, body)| body.as_ref())
+        .unwrap();
+    assert!(
+        patched["body"].as_str().unwrap().contains(":3.3.0"),
+        "{patched}"
+    );
+}
+
+#[test]
+fn plan_comment_outside_a_pull_request_is_bad_input_before_any_work() {
+    let repo = crate::plan::repository();
+    let output = command_in(
+        repo.path(),
+        &[
+            "plan",
+            "--offline",
+            "--comment",
+            "--repository",
+            "openmrs/omrs-gitops",
+        ],
+    )
+    .env("GITHUB_TOKEN", TOKEN)
+    .output()
+    .expect("the binary runs");
+    assert_eq!(output.status.code(), code(ExitStatus::BadInput));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--pr"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

@@ -30,7 +30,7 @@ pub const FRAGMENT: &str = r#"{
 }
 "#;
 
-fn environment(name: &str, tag: &str, extra: &str) -> String {
+pub fn environment(name: &str, tag: &str, extra: &str) -> String {
     format!(
         "stack:\n  name: {name}\n  account: \"123456789012\"\n  region: us-east-1\n  template_set: mini\nimages:\n  tag: \"{tag}\"\n{}",
         if extra.is_empty() {
@@ -42,7 +42,7 @@ fn environment(name: &str, tag: &str, extra: &str) -> String {
 }
 
 /// A repository whose first commit has `alpha` and `beta` at tag 3.1.0, neither encrypted nor with a queue.
-fn repository() -> tempfile::TempDir {
+pub fn repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "templates/mini/main.json.j2", FRAGMENT);
     write(
@@ -62,7 +62,7 @@ fn repository() -> tempfile::TempDir {
 
 /// The change under review: alpha encrypts its topic (fixing findings), adds a queue (bringing findings) and
 /// moves the backend to 3.2.0; beta is untouched.
-fn change(dir: &Path) {
+pub fn change(dir: &Path) {
     write(
         dir,
         "pipelines/alpha.yaml",

@@ -155,17 +155,6 @@ fn actionlint_wrapper_drops_only_its_outdated_vars_reports() {
 // ---------------------------------------------------------------------------------------------------------------
 // What the workflows run.
 
-/// Flags of the GitHub integration that is being added on another branch (`plan --comment`, `drift --issue` and
-/// their settings). FIXME: remove this allowance once that branch is merged; the binary then accepts them itself.
-const PENDING_GITHUB_FLAGS: &[&str] = &[
-    "--comment",
-    "--issue",
-    "--pr",
-    "--repository",
-    "--github-token",
-    "--github-api-url",
-];
-
 /// One `omrs-gitops ...` invocation found in a `run:` script.
 #[derive(Debug)]
 struct Invocation {
@@ -314,7 +303,7 @@ fn workflows_call_only_subcommands_and_flags_the_binary_accepts() {
             .or_insert_with(|| flags_of(&call.subcommand));
         for flag in &call.flags {
             assert!(
-                flags.contains(flag) || PENDING_GITHUB_FLAGS.contains(&flag.as_str()),
+                flags.contains(flag),
                 "{}: `omrs-gitops {} {flag}` is not accepted by the binary ({flags:?})",
                 call.file,
                 call.subcommand
