@@ -353,25 +353,17 @@ fn images_text(out: &mut String, item: &EnvironmentReview) {
         );
     }
     if let Some(delta) = &images.vulnerabilities {
-        for v in &delta.new {
-            let _ = writeln!(
-                out,
-                "    new vulnerability: {} {} in {} ({})",
-                v.severity.as_str(),
-                v.cve,
-                v.package,
-                v.image
-            );
-        }
-        for v in &delta.fixed {
-            let _ = writeln!(
-                out,
-                "    fixed vulnerability: {} {} in {} ({})",
-                v.severity.as_str(),
-                v.cve,
-                v.package,
-                v.image
-            );
+        for (what, list) in [("new", &delta.new), ("fixed", &delta.fixed)] {
+            for v in list {
+                let _ = writeln!(
+                    out,
+                    "    {what} vulnerability: {} {} in {} ({})",
+                    v.severity.as_str(),
+                    v.cve,
+                    v.package,
+                    v.image
+                );
+            }
         }
     }
     for note in &images.base_notes {

@@ -41,23 +41,25 @@ pub fn environment(name: &str, tag: &str, extra: &str) -> String {
     )
 }
 
-/// A repository whose first commit has `alpha` and `beta` at tag 3.1.0, neither encrypted nor with a queue.
-pub fn repository() -> tempfile::TempDir {
+/// A repository with `environments` at tag 3.1.0, neither encrypted nor with a queue, committed once.
+fn repository_of(environments: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "templates/mini/main.json.j2", FRAGMENT);
-    write(
-        dir.path(),
-        "pipelines/alpha.yaml",
-        &environment("alpha", "3.1.0", ""),
-    );
-    write(
-        dir.path(),
-        "pipelines/beta.yaml",
-        &environment("beta", "3.1.0", ""),
-    );
+    for name in environments {
+        write(
+            dir.path(),
+            &format!("pipelines/{name}.yaml"),
+            &environment(name, "3.1.0", ""),
+        );
+    }
     git(dir.path(), &["init", "-q", "-b", "main"]);
     commit(dir.path(), "first");
     dir
+}
+
+/// `alpha` and `beta`, committed once.
+pub fn repository() -> tempfile::TempDir {
+    repository_of(&["alpha", "beta"])
 }
 
 /// The change under review: alpha encrypts its topic (fixing findings), adds a queue (bringing findings) and
@@ -216,15 +218,8 @@ fn a_change_that_passes_is_ready_and_an_unchanged_environment_gets_one_line() {
 
 #[test]
 fn without_a_base_commit_everything_is_new_and_nothing_is_compared() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "templates/mini/main.json.j2", FRAGMENT);
-    write(
-        dir.path(),
-        "pipelines/alpha.yaml",
-        &environment("alpha", "3.1.0", ""),
-    );
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    commit(dir.path(), "only");
+    // One commit only: `HEAD~1` does not exist.
+    let dir = repository_of(&["alpha"]);
     let (status, out, err) = plan(dir.path(), &["--pack", "openmrs", "--format", "json"]);
     assert_eq!(status, code(ExitStatus::Success), "{err}");
     let json: Value = serde_json::from_str(&out).unwrap();
