@@ -438,27 +438,48 @@ fn resolve_and_pin(
             }
         }
     }
-    for draft in drafts.iter_mut() {
-        if !draft.head.environment.environment.images.pin || draft.images.error.is_some() {
-            continue;
-        }
-        let environment = draft.head.environment.clone();
-        if let Some(pinned) = render_all_pinned(work_tree, vec![environment], digests)?.pop() {
-            draft.head = pinned;
-            draft.images.pinned = true;
-        }
-        if let (Some(source), Some(base)) = (base_source, &draft.base) {
-            if base.environment.environment.images.pin {
-                let environment = base.environment.clone();
-                if let Ok(Some(pinned)) = render_all_pinned(source, vec![environment], digests)
-                    .map(|mut items| items.pop())
-                {
-                    draft.base_state = BaseTemplate::Rendered {
-                        sha256: pinned.rendered.sha256.clone(),
-                    };
-                    draft.base = Some(pinned);
-                }
-            }
+    // Each side's environments rendered in one call, so each template set is loaded once.
+    let pinned: Vec<usize> = (0..drafts.len())
+        .filter(|index| {
+            let draft = &drafts[*index];
+            draft.head.environment.environment.images.pin && draft.images.error.is_none()
+        })
+        .collect();
+    let environments = pinned
+        .iter()
+        .map(|index| drafts[*index].head.environment.clone())
+        .collect();
+    for (index, rendered) in pinned
+        .iter()
+        .zip(render_all_pinned(work_tree, environments, digests)?)
+    {
+        drafts[*index].head = rendered;
+        drafts[*index].images.pinned = true;
+    }
+    let Some(source) = base_source else {
+        return Ok(());
+    };
+    let bases: Vec<usize> = pinned
+        .into_iter()
+        .filter(|index| {
+            drafts[*index]
+                .base
+                .as_ref()
+                .is_some_and(|base| base.environment.environment.images.pin)
+        })
+        .collect();
+    let environments = bases
+        .iter()
+        .filter_map(|index| drafts[*index].base.as_ref())
+        .map(|base| base.environment.clone())
+        .collect();
+    // The base only serves the comparison: if it does not render by digest, it stays as rendered by tag.
+    if let Ok(rendered) = render_all_pinned(source, environments, digests) {
+        for (index, base) in bases.iter().zip(rendered) {
+            drafts[*index].base_state = BaseTemplate::Rendered {
+                sha256: base.rendered.sha256.clone(),
+            };
+            drafts[*index].base = Some(base);
         }
     }
     Ok(())
